@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, utcnow
+from core.extensions import db
+
+
+class Role(enum.StrEnum):
+    INTAKE = "intake"
+    SUPERVISOR = "supervisor"
+    HANDLER = "handler"
+    SECRETARIAT = "secretariat"
+    ETHICS = "ethics"
+    ADMIN = "admin"
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    is_ethics_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Staff(UserMixin, db.Model):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_names & {r.value for r in roles})
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated staff cannot log in
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.email}>"
+
+
+class StaffRole(db.Model):
+    __tablename__ = "staff_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('intake', 'supervisor', 'handler', 'secretariat', 'ethics', 'admin')",
+            name="role_known",
+        ),
+    )
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    staff: Mapped[Staff] = relationship(back_populates="roles")

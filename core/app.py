@@ -1,0 +1,125 @@
+"""The application factory: binds configuration, extensions and domains once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from core import settings
+from core.celery_app import celery_init_app
+from core.config import apply_environment, default_config, validate_config
+from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import html_lang, select_locale
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, static_folder="static", template_folder="templates")
+    app.config.from_mapping(default_config(app))
+    apply_environment(app.config)
+    app.config.from_prefixed_env()
+    if overrides:
+        app.config.update(overrides)
+    validate_config(app)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    celery_init_app(app)
+
+    from cases import init_app as init_cases
+    from core import accounts
+    from feedback import init_app as init_feedback
+    from notifications import init_app as init_notifications
+
+    for init in (accounts.init_app, settings.init_app, init_notifications, init_cases, init_feedback):
+        init(app)
+    _register_error_handlers(app)
+    _register_template_context(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    # Rate limits share Redis between web nodes; without Redis they are kept in memory.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    api.init_app(app)
+
+    from core.accounts.models import Staff
+
+    @login_manager.user_loader
+    def load_staff(staff_id: str) -> Staff | None:
+        staff = db.session.get(Staff, int(staff_id))
+        return staff if staff is not None and staff.active else None
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _migrations_dir():
+    return _root() / "migrations"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("You do not have permission to do this."),
+        404: lambda: _("This page does not exist."),
+        405: lambda: _("This page cannot be used this way."),
+        410: lambda: _("This link has expired."),
+        413: lambda: _("The upload is too large."),
+        429: lambda: _("Too many requests. Please wait a minute and try again."),
+        500: lambda: _("Something went wrong on our side. Nothing you sent was lost; please try again."),
+    }
+
+    def render_error(code: int, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify({"code": code, "message": message}), code
+        return render_template("core/error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, _("The form has expired or was not sent from this site. "
+                                   "Please go back, reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return api.handle_http_exception(error)  # JSON, with the field messages of a 422
+        message = messages.get(code, lambda: error.description or "")()
+        return render_error(code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return render_error(500, messages[500]())
+
+
+def _register_template_context(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        locale = str(get_locale())
+        return {
+            "locale": locale,
+            "html_lang": html_lang(locale),
+            "agency_name": app.config["AGENCY_NAME"],
+            "other_language": "en" if locale.startswith("zh") else "zh_Hant_TW",
+        }

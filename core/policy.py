@@ -1,0 +1,65 @@
+"""The one place that decides who may do what. Views, queries and the API all ask here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from core.accounts.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ALL_STAFF = frozenset(Role)
+
+# action → roles that may perform it (object-level checks below narrow it further).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "staff_home": ALL_STAFF,
+    "register_case": frozenset({Role.INTAKE, Role.ADMIN}),
+    "list_cases": ALL_STAFF,
+    "view_case": ALL_STAFF,
+    "view_outbox": frozenset({Role.ADMIN}),
+    "retry_outbox": frozenset({Role.ADMIN}),
+}
+
+# Roles that see every case; everyone else sees the cases of their own unit.
+AGENCY_WIDE = frozenset({Role.INTAKE, Role.SECRETARIAT, Role.ADMIN})
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not user.has_role(*PERMISSIONS[action]):
+        return False
+    if action == "view_case" and obj is not None:
+        return may_see_case(user, obj)
+    return True
+
+
+def may_see_case(user: Any, case: Any) -> bool:
+    if user.has_role(*AGENCY_WIDE):
+        return True
+    return case.unit_id is not None and case.unit_id == user.unit_id
+
+
+def require(action: str) -> Callable[[F], F]:
+    """View decorator: 401 → login page for anonymous users, 403 for staff without the right."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            from core.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.policy_action = action  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,83 @@
+"""Settings administrators change at run time: stored in the database, with code defaults."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, utcnow
+from core.extensions import db
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    default: Any
+    description: str
+    minimum: int | None = None
+
+
+SPECS: dict[str, SettingSpec] = {
+    "verification_valid_days": SettingSpec(3, "Days a citizen has to open the e-mail verification link", 1),
+    "attachment_max_count": SettingSpec(5, "Attachments allowed per submission", 0),
+    "attachment_max_megabytes": SettingSpec(5, "Size limit of one attachment, in MiB", 1),
+}
+
+
+class Setting(db.Model):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+def get_setting(key: str) -> Any:
+    spec = SPECS[key]
+    stored = db.session.get(Setting, key)
+    return spec.default if stored is None else stored.value
+
+
+def set_setting(key: str, value: Any, by_id: int | None = None) -> None:
+    if key not in SPECS:
+        raise KeyError(key)
+    spec = SPECS[key]
+    if type(value) is not type(spec.default):
+        raise ValueError(f"{key} takes a {type(spec.default).__name__}")
+    if spec.minimum is not None and value < spec.minimum:
+        raise ValueError(f"{key} must be at least {spec.minimum}")
+    row = db.session.get(Setting, key) or Setting(key=key)
+    row.value, row.updated_at, row.updated_by_id = value, utcnow(), by_id
+    db.session.add(row)
+    db.session.flush()
+
+
+settings_cli = click.Group("settings", help="Show and change the settings administrators control.")
+
+
+@settings_cli.command("list")
+def list_settings() -> None:
+    for key, spec in SPECS.items():
+        click.echo(f"{key} = {json.dumps(get_setting(key))}  (default {spec.default}; {spec.description})")
+
+
+@settings_cli.command("set")
+@click.argument("key", type=click.Choice(sorted(SPECS)))
+@click.argument("value")
+def set_setting_command(key: str, value: str) -> None:
+    try:
+        set_setting(key, json.loads(value))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="VALUE") from exc
+    db.session.commit()
+    click.echo(f"{key} = {value}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(settings_cli)

@@ -1,0 +1,16 @@
+"""Citizen intake: the channels, e-mail verification, receipt and tracking."""
+
+from flask import Flask
+
+from core.extensions import api as smorest_api
+from core.extensions import csrf
+
+
+def init_app(app: Flask) -> None:
+    from feedback import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+
+    app.register_blueprint(views.bp)
+    smorest_api.register_blueprint(api.blp)
+    # The JSON API uses no session cookie, so cross-site forgery cannot ride on one.
+    csrf.exempt(api.blp)
+    app.cli.add_command(cli.feedback_cli)

@@ -1,0 +1,133 @@
+"""Public JSON API: submissions and tracking. The OpenAPI document is generated from these schemas."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from core.extensions import db, limiter
+from feedback import rules, services
+from feedback.models import Channel, ComplaintCategory, Source
+from feedback.presenters import case_status
+
+blp = Blueprint(
+    "public_api", __name__, url_prefix="/api/v1",
+    description="Citizen submissions and case tracking. Rate-limited per client address.",
+)
+
+
+class AttachmentIn(Schema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=rules.FILENAME_MAX))
+    content_base64 = fields.String(required=True, metadata={"description": "File content, base64."})
+
+
+class SubmissionIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf([c.value for c in Channel]))
+    subject = fields.String(required=True, metadata={"maxLength": rules.SUBJECT_MAX})
+    body = fields.String(required=True, metadata={
+        "minLength": rules.BODY_MIN, "maxLength": rules.BODY_MAX,
+        "description": "A concrete description of the matter."})
+    name = fields.String(load_default="", metadata={
+        "maxLength": rules.NAME_MAX,
+        "description": "Real name. Without it the case is registered but may be not handled (APA art. 173)."})
+    email = fields.String(required=True, metadata={"format": "email", "maxLength": rules.EMAIL_MAX,
+                                                   "description": "The verification link is sent here."})
+    phone = fields.String(load_default="", metadata={"maxLength": rules.PHONE_MAX})
+    address = fields.String(load_default="", metadata={"maxLength": rules.ADDRESS_MAX})
+    category = fields.String(load_default=None, allow_none=True, metadata={
+        "enum": [c.value for c in ComplaintCategory], "description": "Required for complaints only."})
+    confidential = fields.Boolean(load_default=False, metadata={"description": "Complaints only."})
+    consent = fields.Boolean(required=True, metadata={
+        "description": "Consent to the use of personal data for handling the case; must be true."})
+    language = fields.String(load_default=None, validate=validate.OneOf(["zh-TW", "en"]), metadata={
+        "description": "Language of mail and reply; defaults to the Accept-Language choice."})
+    attachments = fields.List(fields.Nested(AttachmentIn), load_default=list)
+
+
+class SubmissionAccepted(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["pending_verification"]})
+    verification_expires_at = fields.DateTime()
+
+
+class TrackIn(Schema):
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class CaseStatusOut(Schema):
+    case_number = fields.String()
+    channel = fields.String()
+    status = fields.String(metadata={"enum": ["registered", "routed", "in_progress", "awaiting_approval",
+                                              "closed", "transferred", "not_handled"]})
+    status_label = fields.String()
+    received_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    unit = fields.String(allow_none=True, metadata={"description": "Responsible unit (never a person)."})
+    closed_on = fields.Date(allow_none=True)
+
+
+def _decode(attachments: list[dict]) -> tuple[rules.Upload, ...]:
+    uploads = []
+    for item in attachments:
+        try:
+            data = base64.b64decode(item["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            abort(422, message=_("The submission has errors."),
+                  errors={"json": {"attachments": [_("%(name)s is not valid base64.", name=item["filename"])]}})
+        uploads.append(rules.Upload(item["filename"], data))
+    return tuple(uploads)
+
+
+@blp.route("/submissions")
+class Submissions(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT"])]
+
+    @blp.arguments(SubmissionIn)
+    @blp.response(202, SubmissionAccepted)
+    @blp.alt_response(422, description="The submission breaks a rule; `errors.json` says which, per field.")
+    @blp.alt_response(429, description="Too many requests from this address.")
+    def post(self, payload: dict):
+        """Submit a petition, a letter to the director's mailbox or a complaint.
+
+        The case is registered when the citizen opens the verification link mailed to them.
+        """
+        language = {"zh-TW": "zh_Hant_TW", "en": "en"}.get(payload["language"] or "", str(get_locale()))
+        data = rules.SubmissionInput(
+            channel=payload["channel"], subject=payload["subject"], body=payload["body"],
+            name=payload["name"], email=payload["email"], phone=payload["phone"], address=payload["address"],
+            category=payload["category"], confidential=payload["confidential"], consent=payload["consent"],
+            attachments=_decode(payload["attachments"]),
+        )
+        try:
+            submission = services.submit(data, language=language, source=Source.API,
+                                         client_ip=request.remote_addr)
+        except services.InvalidSubmission as exc:
+            db.session.rollback()
+            abort(422, message=_("The submission has errors."), errors={"json": exc.errors})
+        db.session.commit()
+        return {"id": submission.id, "status": "pending_verification",
+                "verification_expires_at": submission.verification_expires_at}
+
+
+@blp.route("/track")
+class Track(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_TRACK"])]
+
+    @blp.arguments(TrackIn)
+    @blp.response(200, CaseStatusOut)
+    @blp.alt_response(404, description="No case matches (the same answer for a wrong code and an unknown number).")
+    @blp.alt_response(429, description="Too many requests from this address.")
+    def post(self, payload: dict):
+        """Look up a case's status with its number and access code."""
+        case = services.track(payload["case_number"], payload["access_code"])
+        if case is None:
+            abort(404, message=_("No case matches this case number and access code."))
+        return case_status(case)

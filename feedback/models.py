@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, utcnow
+from core.extensions import db
+
+
+class Channel(enum.StrEnum):
+    PETITION = "petition"      # 人民陳情
+    MAILBOX = "mailbox"        # 首長信箱
+    COMPLAINT = "complaint"    # 申訴/檢舉
+
+
+class ComplaintCategory(enum.StrEnum):
+    INTEGRITY = "integrity"    # 廉政或違法失職
+    SERVICE = "service"        # 服務態度或行政效率
+    OTHER = "other"
+
+
+class Source(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    STAFF = "staff"
+
+
+class ReceivedVia(enum.StrEnum):
+    """How the petition reached the agency; the last four are staff-entered."""
+
+    ONLINE = "online"
+    PHONE = "phone"
+    COUNTER = "counter"
+    LETTER = "letter"
+    FAX = "fax"
+
+
+class Submission(db.Model):
+    """What a citizen sent, as sent. Becomes a case once verified (or when staff register it)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint("channel IN ('petition', 'mailbox', 'complaint')", name="channel_known"),
+        CheckConstraint("source IN ('web', 'api', 'staff')", name="source_known"),
+        # The purge's query: unverified submissions past their expiry.
+        Index("ix_submissions_unverified_expiry", "verified_at", "verification_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(20))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10))
+    received_via: Mapped[str] = mapped_column(String(10), default=ReceivedVia.ONLINE.value)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verification_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verification_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_ip_digest: Mapped[str | None] = mapped_column(String(64))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id",
+        lazy="selectin",
+    )
+
+    @property
+    def lacks_identity(self) -> bool:
+        """Domain rule 27 (1): no real name, or no way to reach the petitioner."""
+        return not self.name.strip() or not (self.email or self.phone or self.address)
+
+
+class Attachment(db.Model):
+    # Kept in the database so that a submission and its files commit (or vanish) together.
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")

@@ -1,0 +1,28 @@
+"""What a citizen may see of a case: status, dates, responsible unit; never staff names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cases.labels import STATE_LABELS
+from cases.models import Case, CaseState
+
+
+def case_status(case: Case) -> dict[str, Any]:
+    return {
+        "case_number": case.number,
+        "channel": case.channel,
+        "status": case.state,
+        "status_label": str(STATE_LABELS[CaseState(case.state)]),
+        "received_on": case.received_on.isoformat(),
+        "due_on": case.due_on.isoformat() if case.due_on else None,
+        "unit": case.unit.name if case.unit else None,
+        "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+    }
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = (email or "").partition("@")
+    if not domain:
+        return ""
+    return f"{local[:1]}{'*' * max(len(local) - 1, 2)}@{domain}"

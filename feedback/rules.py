@@ -1,0 +1,187 @@
+"""The rules a submission must meet, shared by the web forms, the staff form and the API.
+
+Pure: values in, error messages out (translated in the current request's language).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+import filetype
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from feedback.models import Channel, ComplaintCategory, ReceivedVia
+
+NAME_MAX = 100
+EMAIL_MAX = 254
+PHONE_MAX = 30
+ADDRESS_MAX = 300
+SUBJECT_MAX = 200
+BODY_MIN = 10
+BODY_MAX = 10_000
+FILENAME_MAX = 200
+PHONE_PATTERN = re.compile(r"^\+?[0-9()\-\s#*]{6,30}$")
+
+# Allowed attachment types, recognised by their first bytes (never by the file name).
+ALLOWED_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "image/heic": "HEIC",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (.docx)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel (.xlsx)",
+    "application/vnd.oasis.opendocument.text": "ODF (.odt)",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODF (.ods)",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+    @property
+    def content_type(self) -> str | None:
+        kind = filetype.guess(self.data)
+        return kind.mime if kind else None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmissionInput:
+    channel: str
+    subject: str = ""
+    body: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    category: str | None = None
+    confidential: bool = False
+    consent: bool = False
+    received_via: str = ReceivedVia.ONLINE.value
+    attachments: tuple[Upload, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_attachments: int
+    max_attachment_bytes: int
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None, *, multiline: bool = False) -> str:
+    """NFC, no control characters (PostgreSQL refuses NUL), trimmed; newlines only where allowed."""
+    text = unicodedata.normalize("NFC", value or "")
+    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def clean_filename(name: str) -> str:
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = clean_text(base)
+    return base[-FILENAME_MAX:] or "attachment"
+
+
+def normalise(data: SubmissionInput) -> SubmissionInput:
+    return replace(
+        data,
+        subject=clean_text(data.subject),
+        body=clean_text(data.body, multiline=True),
+        name=clean_text(data.name),
+        email=clean_text(data.email).lower(),
+        phone=clean_text(data.phone),
+        address=clean_text(data.address),
+        category=clean_text(data.category) or None,
+        attachments=tuple(Upload(clean_filename(a.filename), a.data) for a in data.attachments),
+    )
+
+
+def check(data: SubmissionInput, limits: Limits, *, staff: bool = False) -> dict[str, list[str]]:
+    """Errors by field name; empty when the submission may be accepted.
+
+    Staff-entered petitions (phone, counter, letter) need no e-mail and no online consent.
+    A missing name or contact is not an error: the case is registered and flagged (rule 27).
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if data.channel not in {c.value for c in Channel}:
+        add("channel", _("Choose one of the channels: petition, director's mailbox or complaint."))
+    if data.channel == Channel.COMPLAINT:
+        if data.category not in {c.value for c in ComplaintCategory}:
+            add("category", _("Choose what the complaint is about."))
+    else:
+        if data.category:
+            add("category", _("Only complaints have a category."))
+        if data.confidential:
+            add("confidential", _("Confidential handling can be requested for complaints only."))
+
+    if len(data.name) > NAME_MAX:
+        add("name", _("The name may have at most %(n)d characters.", n=NAME_MAX))
+
+    if data.email:
+        if len(data.email) > EMAIL_MAX:
+            add("email", _("The e-mail address is too long."))
+        else:
+            try:
+                validate_email(data.email, check_deliverability=False)
+            except EmailNotValidError:
+                add("email", _("This is not a valid e-mail address, for example name@example.tw."))
+    elif not staff:
+        add("email", _("Please give your e-mail address: we send a confirmation link to it."))
+
+    if data.phone and not PHONE_PATTERN.match(data.phone):
+        add("phone", _("Write the phone number with digits only, for example 02-2345-6789."))
+    if len(data.address) > ADDRESS_MAX:
+        add("address", _("The address may have at most %(n)d characters.", n=ADDRESS_MAX))
+
+    if not data.subject:
+        add("subject", _("Please give a subject."))
+    elif len(data.subject) > SUBJECT_MAX:
+        add("subject", _("The subject may have at most %(n)d characters.", n=SUBJECT_MAX))
+
+    if len(data.body) < BODY_MIN:
+        add("body", _("Please describe the matter concretely, in at least %(n)d characters.", n=BODY_MIN))
+    elif len(data.body) > BODY_MAX:
+        add("body", _("The description may have at most %(n)d characters.", n=BODY_MAX))
+
+    if not staff and not data.consent:
+        add("consent", _("Please agree to the use of your personal data for handling this case."))
+
+    if staff and data.received_via not in {v.value for v in ReceivedVia if v != ReceivedVia.ONLINE}:
+        add("received_via", _("Choose how the petition was received."))
+
+    _check_attachments(data.attachments, limits, add)
+    return errors
+
+
+def _check_attachments(uploads: tuple[Upload, ...], limits: Limits, add) -> None:  # noqa: ANN001
+    if len(uploads) > limits.max_attachments:
+        add("attachments", _("At most %(n)d attachments are allowed.", n=limits.max_attachments))
+        return
+    allowed = ", ".join(ALLOWED_TYPES.values())
+    for upload in uploads:
+        if not upload.data:
+            add("attachments", _("%(name)s is empty.", name=upload.filename))
+        elif len(upload.data) > limits.max_attachment_bytes:
+            add("attachments", _("%(name)s is larger than %(mb)d MB.", name=upload.filename,
+                                 mb=limits.max_attachment_bytes // (1024 * 1024)))
+        elif upload.content_type not in ALLOWED_TYPES:
+            add("attachments", _("%(name)s is not an allowed file type. Allowed: %(types)s.",
+                                 name=upload.filename, types=allowed))

@@ -1,0 +1,190 @@
+"""Intake: accept a submission, verify its e-mail, register it, track it.
+
+Services flush; the view, API endpoint or task commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import delete, select, update
+
+from cases.models import Case
+from cases.services import register_case
+from core.accounts.models import Staff
+from core.db import utcnow
+from core.extensions import db
+from core.security import new_token, normalise_code, token_digest, verify_secret
+from core.settings import get_setting
+from feedback import rules
+from feedback.models import Attachment, ReceivedVia, Source, Submission
+from notifications.outbox import enqueue
+
+
+class InvalidSubmission(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid submission")
+        self.errors = errors
+
+
+class VerificationExpired(LookupError):
+    pass
+
+
+class UnknownVerification(LookupError):
+    pass
+
+
+def current_limits() -> rules.Limits:
+    return rules.Limits(
+        max_attachments=get_setting("attachment_max_count"),
+        max_attachment_bytes=get_setting("attachment_max_megabytes") * 1024 * 1024,
+    )
+
+
+def _validated(data: rules.SubmissionInput, *, staff: bool) -> rules.SubmissionInput:
+    data = rules.normalise(data)
+    errors = rules.check(data, current_limits(), staff=staff)
+    if errors:
+        raise InvalidSubmission(errors)
+    return data
+
+
+def _new_submission(data: rules.SubmissionInput, *, language: str, source: Source) -> Submission:
+    submission = Submission(
+        channel=data.channel, category=data.category, confidential=data.confidential,
+        name=data.name, email=data.email, phone=data.phone, address=data.address,
+        language=language, subject=data.subject, body=data.body, source=source.value,
+        received_via=data.received_via,
+    )
+    submission.attachments = [
+        Attachment(filename=u.filename, content_type=u.content_type, size=len(u.data), sha256=u.sha256,
+                   data=u.data)
+        for u in data.attachments
+    ]
+    return submission
+
+
+def submit(data: rules.SubmissionInput, *, language: str, source: Source, client_ip: str | None) -> Submission:
+    """Accept a citizen's submission and mail the verification link. Raises InvalidSubmission."""
+    data = _validated(data, staff=False)
+    token = new_token()
+    now = utcnow()
+    submission = _new_submission(data, language=language, source=source)
+    submission.consent_at = now
+    submission.received_via = ReceivedVia.ONLINE.value
+    submission.verification_digest = token_digest(token)
+    submission.verification_expires_at = now + timedelta(days=get_setting("verification_valid_days"))
+    submission.client_ip_digest = token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None
+    db.session.add(submission)
+    db.session.flush()
+    enqueue(
+        kind="feedback.verify", to=submission.email, template="verify", language=language,
+        context={
+            "name": submission.name, "subject": submission.subject, "channel": submission.channel,
+            "expires_on": _local_date(submission.verification_expires_at),
+            "agency": current_app.config["AGENCY_NAME"],
+        },
+        secrets={"link": external_url("feedback.verify", token=token)},
+        key=f"verify:{submission.id}",
+    )
+    return submission
+
+
+def verify(token: str) -> Case:
+    """Register the submission behind a verification link. A second click returns the same case."""
+    submission = db.session.scalar(
+        select(Submission).where(Submission.verification_digest == token_digest(token))
+    )
+    if submission is None:
+        raise UnknownVerification(token)
+    existing = _case_of(submission.id)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    if submission.verification_expires_at is None or submission.verification_expires_at < now:
+        raise VerificationExpired(token)
+    # One UPDATE decides between two simultaneous clicks: the loser waits for the winner's
+    # commit, matches no row, and reads the case the winner registered.
+    won = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.verified_at.is_(None))
+        .values(verified_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        case = _case_of(submission.id)
+        if case is None:  # pragma: no cover - the winner rolled back; the citizen can click again
+            raise UnknownVerification(token)
+        return case
+    db.session.refresh(submission)
+    case, access_code = register_case(submission, received_at=now)
+    _enqueue_receipt(case, submission, access_code)
+    return case
+
+
+def register_by_staff(data: rules.SubmissionInput, *, staff: Staff, received_at: datetime,
+                      language: str) -> tuple[Case, str]:
+    """A petition received by phone, at the counter, by letter or fax, typed in by staff.
+    The oral record is the body. Registered at once; the access code is shown to the staff
+    member to hand over, and mailed too when the petitioner gave an e-mail address."""
+    data = _validated(data, staff=True)
+    submission = _new_submission(data, language=language, source=Source.STAFF)
+    submission.entered_by_id = staff.id
+    submission.verified_at = received_at
+    db.session.add(submission)
+    db.session.flush()
+    case, access_code = register_case(submission, received_at=received_at, by=staff)
+    if submission.email:
+        _enqueue_receipt(case, submission, access_code)
+    return case, access_code
+
+
+def _enqueue_receipt(case: Case, submission: Submission, access_code: str) -> None:
+    enqueue(
+        kind="feedback.receipt", to=submission.email, template="receipt", language=submission.language,
+        context={
+            "name": submission.name, "subject": submission.subject, "channel": submission.channel,
+            "case_number": case.number, "received_on": case.received_on.isoformat(),
+            "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
+        },
+        secrets={"access_code": access_code},
+        key=f"receipt:{case.id}",
+    )
+
+
+def _case_of(submission_id: int) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.submission_id == submission_id))
+
+
+def track(number: str, access_code: str) -> Case | None:
+    """The case if number and code match. Unknown numbers cost the same hash check as wrong codes."""
+    number = "".join(ch for ch in (number or "") if ch.isdigit())[:20]
+    case = db.session.scalar(select(Case).where(Case.number == number)) if number else None
+    ok = verify_secret(case.access_code_hash if case else None, normalise_code(access_code or ""))
+    return case if ok else None
+
+
+def purge_unverified(now: datetime | None = None) -> int:
+    """Delete submissions whose verification link expired unused (with their attachments)."""
+    now = now or utcnow()
+    expired = select(Submission.id).where(
+        Submission.verified_at.is_(None), Submission.verification_expires_at < now
+    )
+    db.session.execute(delete(Attachment).where(Attachment.submission_id.in_(expired)))
+    return db.session.execute(
+        delete(Submission).where(Submission.id.in_(expired)).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def external_url(endpoint: str, **values: str) -> str:
+    """Links in mail use BASE_URL, not the request's host (which a client can forge)."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, _external=False, **values)
+
+
+def _local_date(moment: datetime | None) -> str:
+    from core.clock import taipei_date
+
+    return taipei_date(moment).isoformat() if moment else ""

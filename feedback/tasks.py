@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from core.extensions import db
+from feedback.services import purge_unverified
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="feedback.purge_unverified", ignore_result=True)
+def purge_unverified_task() -> int:
+    count = purge_unverified()
+    db.session.commit()
+    if count:
+        log.info("purged %d unverified submission(s)", count)
+    return count

@@ -1,0 +1,171 @@
+"""Public pages: the three channels, verification, tracking; and the staff intake form."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cases.labels import CHANNEL_LABELS
+from core.clock import taipei_now
+from core.extensions import db, limiter
+from core.i18n import LANG_COOKIE
+from core.policy import require
+from feedback import services
+from feedback.forms import CATEGORY_LABELS, StaffIntakeForm, SubmissionForm
+from feedback.models import Channel, Source
+from feedback.presenters import case_status, mask_email
+
+bp = Blueprint("feedback", __name__, template_folder="templates")
+
+
+def _submit_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["RATELIMIT_TRACK"]
+
+
+@bp.route("/")
+def home():
+    return render_template("feedback/home.html", channels=CHANNEL_LABELS)
+
+
+@bp.route("/language/<code>")
+def choose_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = make_response(redirect(target))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def _channel_page(channel: Channel):
+    form = SubmissionForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                submission = services.submit(
+                    form.to_input(channel), language=str(get_locale()), source=Source.WEB,
+                    client_ip=request.remote_addr,
+                )
+            except services.InvalidSubmission as exc:
+                db.session.rollback()
+                form.show_errors(exc.errors)
+                status = 400
+            else:
+                db.session.commit()
+                session["submitted"] = {"email": mask_email(submission.email), "channel": channel.value}
+                return redirect(url_for("feedback.submitted"), code=303)
+        else:
+            status = 400
+        if form.attachments.data and any(f and f.filename for f in form.attachments.data):
+            form.attachments.errors = [*form.attachments.errors,
+                                       _("For your safety, please choose the files again.")]
+    return render_template(
+        "feedback/submission_form.html", form=form, channel=channel, channel_label=CHANNEL_LABELS[channel],
+        category_labels=CATEGORY_LABELS, limits=services.current_limits(),
+    ), status
+
+
+@bp.route("/petition", methods=["GET", "POST"], endpoint="petition")
+@limiter.limit(_submit_limit, methods=["POST"])
+def petition():
+    return _channel_page(Channel.PETITION)
+
+
+@bp.route("/mailbox", methods=["GET", "POST"], endpoint="mailbox")
+@limiter.limit(_submit_limit, methods=["POST"])
+def mailbox():
+    return _channel_page(Channel.MAILBOX)
+
+
+@bp.route("/complaint", methods=["GET", "POST"], endpoint="complaint")
+@limiter.limit(_submit_limit, methods=["POST"])
+def complaint():
+    return _channel_page(Channel.COMPLAINT)
+
+
+@bp.route("/submitted")
+def submitted():
+    info = session.get("submitted")
+    if not info:
+        return redirect(url_for("feedback.home"))
+    return render_template("feedback/submitted.html", info=info,
+                           days=services.get_setting("verification_valid_days"))
+
+
+@bp.route("/verify/<token>")
+def verify(token: str):
+    try:
+        case = services.verify(token)
+    except services.UnknownVerification:
+        db.session.rollback()
+        return render_template("feedback/verify_failed.html", expired=False), 404
+    except services.VerificationExpired:
+        db.session.rollback()
+        return render_template("feedback/verify_failed.html", expired=True), 410
+    db.session.commit()
+    return render_template("feedback/receipt.html", case=case, email=mask_email(case.submission.email))
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+def track():
+    result, status, not_found = None, 200, False
+    number = request.form.get("case_number", "").strip()[:40]
+    if request.method == "POST":
+        code = request.form.get("access_code", "")[:40]
+        case = services.track(number, code) if number and code else None
+        if case is None:
+            not_found, status = True, 404
+        else:
+            result = case_status(case)
+    return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
+
+
+@bp.route("/staff/intake", methods=["GET", "POST"])
+@require("register_case")
+def staff_intake():
+    form = StaffIntakeForm()
+    status = 200
+    if request.method == "GET":
+        form.received_at.data = taipei_now().replace(tzinfo=None, second=0, microsecond=0)
+    elif form.validate():
+        received_at = form.received_moment() or taipei_now()
+        if received_at > taipei_now():
+            form.received_at.errors = [_("The time of receipt cannot be in the future.")]
+            status = 400
+        else:
+            try:
+                case, code = services.register_by_staff(
+                    form.to_input(), staff=current_user, received_at=received_at,
+                    language=form.language.data if form.language.data in ("zh_Hant_TW", "en") else "zh_Hant_TW",
+                )
+            except services.InvalidSubmission as exc:
+                db.session.rollback()
+                form.show_errors(exc.errors)
+                status = 400
+            else:
+                db.session.commit()
+                return render_template("feedback/staff_registered.html", case=case, access_code=code)
+    else:
+        status = 400
+    return render_template("feedback/staff_intake.html", form=form, category_labels=CATEGORY_LABELS,
+                           limits=services.current_limits()), status

@@ -1,0 +1,101 @@
+"""Delivering outbox rows: claim atomically, send, record the outcome; back off on failure."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from notifications.mail import Transport, build_message, render
+from notifications.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=15)
+RELAY_BATCH = 500
+
+
+def backoff(attempts: int, base_seconds: int) -> timedelta:
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def deliver_message(session: Session, message_id: int, transport: Transport, config: dict[str, Any]) -> str:
+    """Send one message unless another worker has it or it is done. Returns what happened."""
+    now = utcnow()
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(status=OutboxStatus.SENDING.value, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # The claim is committed on its own so that no second worker can take the same row.
+    session.commit()
+    if not claimed:
+        return "skipped"
+    message = session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message is not None
+    try:
+        subject, body = render(message.template, message.language,
+                               {**message.context, **(message.secrets or {})})
+        email = build_message(
+            sender=config["MAIL_FROM"], recipient=message.recipient, subject=subject, body=body,
+            idempotency_key=message.idempotency_key,
+        )
+        transport.send(email)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
+        give_up = message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+        message.status = (OutboxStatus.FAILED if give_up else OutboxStatus.PENDING).value
+        message.next_attempt_at = utcnow() + backoff(message.attempts, config["OUTBOX_BACKOFF_SECONDS"])
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        session.commit()
+        log.warning("outbox %s attempt %s failed: %s", message_id, message.attempts, message.last_error)
+        return "failed" if give_up else "retry"
+    message.status = OutboxStatus.SENT.value
+    message.sent_at = utcnow()
+    message.secrets = None
+    message.last_error = None
+    session.commit()
+    return "sent"
+
+
+def due_message_ids(session: Session, now: datetime, limit: int = RELAY_BATCH) -> list[int]:
+    """Release claims of dead workers, then list the pending messages whose time has come."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING.value,
+               OutboxMessage.claimed_at < now - STALE_CLAIM)
+        .values(status=OutboxStatus.PENDING.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def retry_failed(session: Session, message_ids: list[int] | None = None) -> list[int]:
+    """An administrator's retry: failed messages go back to pending with a fresh count."""
+    condition = [OutboxMessage.status == OutboxStatus.FAILED.value]
+    if message_ids is not None:
+        condition.append(OutboxMessage.id.in_(message_ids))
+    return list(session.scalars(
+        update(OutboxMessage)
+        .where(*condition)
+        .values(status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=utcnow())
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ))

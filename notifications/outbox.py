@@ -1,0 +1,63 @@
+"""Writing messages to the outbox, and handing them to delivery once the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+from notifications.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "outbox_pending_ids"
+
+
+def enqueue(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    language: str,
+    context: dict[str, Any],
+    key: str,
+    secrets: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Add a message to the current transaction; the same key twice gives the first message."""
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    if existing is not None:
+        return existing
+    message = OutboxMessage(
+        kind=kind, recipient=to, template=template, language=language,
+        context=context, secrets=secrets, idempotency_key=key,
+    )
+    db.session.add(message)
+    db.session.flush()
+    dispatch_after_commit([message.id])
+    return message
+
+
+def dispatch_after_commit(message_ids: list[int]) -> None:
+    db.session.info.setdefault(_PENDING_KEY, []).extend(message_ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING_KEY, None)
+    if not ids or not has_app_context():
+        return
+    from notifications.tasks import dispatch
+
+    dispatch(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def celery_is_eager() -> bool:
+    return bool(current_app.extensions["celery"].conf.task_always_eager)
