@@ -39,7 +39,10 @@ def celery_init_app(app: Flask) -> Celery:
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             # A web request must not hang on a dead broker: the outbox relay catches up later.
-            "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5},
+            "broker_transport_options": {
+                "socket_connect_timeout": 2, "socket_timeout": 5,
+                "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+            },
             "timezone": "Asia/Taipei",
             "beat_schedule": BEAT_SCHEDULE,
         }

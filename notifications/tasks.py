@@ -52,9 +52,10 @@ def dispatch(message_ids: Iterable[int]) -> None:
         except Exception:  # noqa: BLE001 - the change is committed; the relay retries delivery
             log.exception("immediate delivery failed; the relay will retry")
         return
+    task = celery.tasks["notifications.deliver"]  # this app's Celery, not whichever is current
     for message_id in message_ids:
         try:
-            deliver.apply_async((message_id,), retry=False)
+            task.apply_async((message_id,), retry=False)
         except Exception as exc:  # noqa: BLE001 - broker down: the relay catches up
             log.warning("broker unavailable, outbox %s waits for the relay: %s", message_id, exc)
             return

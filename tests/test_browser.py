@@ -1,0 +1,104 @@
+"""A real browser (Debian's Chromium through Playwright) with axe-core accessibility checks."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import need
+from tests.support import path_of
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    need("Chromium", shutil.which("chromium") is not None, "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture
+def page(browser):  # noqa: ANN001
+    context = browser.new_context(locale="zh-TW")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def serious_violations(page) -> list[str]:  # noqa: ANN001
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_director_mailbox_in_a_real_browser_is_accessible(page, live_server, smtp):
+    page.goto(f"{live_server}/mailbox")
+    assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
+    assert serious_violations(page) == []
+
+    # Sending it empty shows the errors, which must be accessible too.
+    page.get_by_role("button", name="送出").click()
+    page.wait_for_load_state()
+    assert page.locator("#error-summary").is_visible()
+    assert serious_violations(page) == []
+
+    page.get_by_label("姓名").fill("王小明")
+    page.get_by_label("電子郵件").fill("browser@example.tw")
+    page.get_by_label("主旨").fill("人行道破損")
+    page.get_by_label("內容").fill("忠孝東路四段人行道地磚破損翹起，已有路人絆倒，請派員修補。")
+    page.get_by_label(re.compile("同意")).check()
+    page.get_by_role("button", name="送出").click()
+    page.wait_for_url(re.compile(r"/submitted$"))
+    assert "請至信箱點選確認連結" in page.content()
+    assert serious_violations(page) == []
+
+    page.goto(live_server + path_of(smtp.only_link_to("browser@example.tw")))
+    assert "案件編號" in page.content()
+    assert serious_violations(page) == []
+
+    text = smtp.text(smtp.last_to("browser@example.tw"))
+    number = re.search(r"案件編號：(\d+)", text).group(1)
+    code = re.search(r"查詢密碼：([A-Z0-9]+)", text).group(1)
+    page.goto(f"{live_server}/track")
+    page.get_by_label("案件編號").fill(number)
+    page.get_by_label("查詢密碼").fill(code)
+    page.get_by_role("button", name="查詢").click()
+    page.wait_for_load_state()
+    assert "已登記" in page.content()
+    assert serious_violations(page) == []
+
+
+def test_home_complaint_and_english_pages_are_accessible(page, live_server):
+    for path in ("/", "/complaint", "/petition", "/staff/login"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path
+    page.goto(f"{live_server}/language/en?next=/complaint")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert serious_violations(page) == []
