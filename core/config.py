@@ -96,6 +96,9 @@ def validate_config(app: Flask) -> None:
     if base.scheme not in ("http", "https") or not base.netloc:
         raise ConfigError("BASE_URL must be an absolute http(s) URL")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    if base.scheme == "https":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def _instance_secret(app: Flask) -> str:

@@ -14,10 +14,10 @@ def case_status(case: Case) -> dict[str, Any]:
         "channel": case.channel,
         "status": case.state,
         "status_label": str(STATE_LABELS[CaseState(case.state)]),
-        "received_on": case.received_on.isoformat(),
-        "due_on": case.due_on.isoformat() if case.due_on else None,
+        "received_on": case.received_on,
+        "due_on": case.due_on,
         "unit": case.unit.name if case.unit else None,
-        "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+        "closed_on": case.closed_on,
     }
 
 

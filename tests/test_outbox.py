@@ -47,13 +47,14 @@ def test_concurrent_deliveries_of_one_message_send_it_once(app, db, smtp):
                                      "agency": "A"}, secrets={"link": "L"}, idempotency_key="once")
     db.session.add(message)
     db.session.commit()
+    message_id = message.id
     results: list[str] = []
     barrier = threading.Barrier(4)
 
     def worker() -> None:
         with app.app_context(), sa.orm.Session(ext_db.engine) as session:
             barrier.wait()
-            results.append(deliver_message(session, message.id, transport_for(app.config), app.config))
+            results.append(deliver_message(session, message_id, transport_for(app.config), app.config))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
