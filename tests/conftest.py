@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa

@@ -7,7 +7,6 @@ import re
 import sqlalchemy as sa
 
 
-
 def csrf_token(page_text: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page_text

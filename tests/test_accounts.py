@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.support import PASSWORD, csrf_token, login, make_staff, make_unit, post_form
+from tests.support import PASSWORD, client_from, csrf_token, login, make_staff, make_unit, post_form
 
 
 def test_units_and_staff_are_created_with_the_commands(app, db):
@@ -60,11 +60,12 @@ def test_repeated_failures_lock_the_account(client, app, db):
         answer = login(client, "handler@example.tw", "wrong-password!")
         assert answer.status_code == 401
         assert "密碼" in answer.text
-    locked = login(client, "handler@example.tw", PASSWORD)  # right password, but locked
+    # From another address (so not the rate limit): the right password, but the account is locked.
+    locked = login(client_from(app, "198.51.100.7"), "handler@example.tw", PASSWORD)
     assert locked.status_code == 401
     db.session.expire_all()
     assert db.session.scalar(sa.select(Staff.locked_until)) is not None
-    unknown = login(client, "nobody@example.tw", "whatever-password")
+    unknown = login(client_from(app, "198.51.100.8"), "nobody@example.tw", "whatever-password")
     assert unknown.status_code == 401
     assert unknown.text.count("密碼") == locked.text.count("密碼")  # no hint that the account exists
 

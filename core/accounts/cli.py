@@ -70,6 +70,6 @@ def seed_demo() -> None:
         if find_staff(email) is None:
             create_staff(email, name, unit, roles, DEMO_PASSWORD)
     db.session.commit()
-    click.echo("Demo staff logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
     for email, name, unit, roles in DEMO_STAFF:
         click.echo(f"  {email:28} {'/'.join(roles):12} {unit:8} {name}")
