@@ -4,6 +4,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from cases import views
+    from cases import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+    from core.extensions import api as smorest_api
+    from core.extensions import csrf
 
     app.register_blueprint(views.bp)
+    smorest_api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    smorest_api.register_blueprint(api.blp)
+    csrf.exempt(api.blp)  # bearer tokens, no cookies: nothing for a forged request to ride on
+    app.cli.add_command(cli.deadlines_cli)
+    app.cli.add_command(cli.calendar_cli)

@@ -20,3 +20,30 @@ CHANNEL_LABELS = {
     "mailbox": _l("Director's mailbox"),
     "complaint": _l("Complaint or report"),
 }
+
+OUTCOME_LABELS = {
+    "met": _l("Request met"),
+    "explained": _l("Explained"),
+    "refused": _l("Request refused (lawfully)"),
+    "other": _l("Other"),
+}
+
+GROUND_LABELS = {
+    "no_identity": _l("No concrete content, or no real name or contact (APA art. 173 (1))"),
+    "repeat": _l("Same matter already properly handled and answered (APA art. 173 (2))"),
+    "sent_to_competent": _l("Also sent to the competent agency (APA art. 173 (3))"),
+}
+
+STAT_HEADINGS = {
+    "month": _l("Month"),
+    "unit": _l("Unit code"),
+    "unit_name": _l("Unit"),
+    "channel": _l("Channel"),
+    "received": _l("Received"),
+    "closed": _l("Closed"),
+    "closed_on_time": _l("Closed on time"),
+    "closed_late": _l("Closed late"),
+    "closed_on_time_original": _l("On time against the original limit"),
+    "open_overdue": _l("Open and overdue"),
+    "average_days_used": _l("Average working days used"),
+}

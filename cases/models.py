@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Staff, Unit
@@ -33,7 +33,12 @@ class Case(db.Model):
             "'transferred', 'not_handled')",
             name="state_known",
         ),
+        # The reminder sweep and the due-soon/overdue filters: open cases by due date.
         Index("ix_cases_state_due_on", "state", "due_on"),
+        # Work queues: a unit's cases in a state, newest first.
+        Index("ix_cases_unit_state_id", "unit_id", "state", "id"),
+        Index("ix_cases_handler_state", "handler_id", "state"),
+        Index("ix_cases_closed_on", "closed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,9 +56,21 @@ class Case(db.Model):
     access_code_hash: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_on: Mapped[date] = mapped_column(Date, index=True)
+    limit_class: Mapped[str] = mapped_column(String(40))
+    # 限期公文: a deadline set by the sender (rule 9).
+    sender_deadline: Mapped[date | None] = mapped_column(Date)
+    # The limit before any extension; statistics report on-time against both (rule 16).
+    original_due_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    days_used: Mapped[float | None] = mapped_column(Float)
+    # How the matter ended (met / explained / refused / other): surveys judge units fairly with it.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    not_handled_ground: Mapped[str | None] = mapped_column(String(20))
+    topic: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # By name: cases never imports feedback, which hands it submissions.
@@ -61,9 +78,25 @@ class Case(db.Model):
     unit: Mapped[Unit | None] = relationship()
     handler: Mapped[Staff | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+    extensions: Mapped[list[Extension]] = relationship(back_populates="case", order_by="Extension.id")
+    replies: Mapped[list[Reply]] = relationship(back_populates="case", order_by="Reply.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def sent_reply(self) -> Reply | None:
+        return next((r for r in self.replies if r.status == ReplyStatus.SENT), None)
 
     # Two people saving the same case: the second UPDATE matches no row and fails.
     __mapper_args__ = {"version_id_col": version}
+
+
+OPEN_STATES = (CaseState.REGISTERED.value, CaseState.ROUTED.value, CaseState.IN_PROGRESS.value,
+               CaseState.AWAITING_APPROVAL.value)
+# Once routed a unit is accountable for the deadline; reminders go to open cases in these states.
+UNIT_OPEN_STATES = OPEN_STATES[1:]
 
 
 class CaseEvent(db.Model):
@@ -91,3 +124,126 @@ class CaseNumberCounter(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExtensionStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Extension(db.Model):
+    """展期: requested by the handler before the due date, decided by the supervisor."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=ExtensionStatus.REQUESTED.value)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    due_before: Mapped[date] = mapped_column(Date)
+    due_after: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="extensions")
+    requested_by: Mapped[Staff] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ReplyStatus(enum.StrEnum):
+    DRAFT = "draft"          # awaiting the supervisor's approval
+    RETURNED = "returned"    # sent back to the handler
+    SENT = "sent"            # approved and handed to the outbox
+
+
+class Reply(db.Model):
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    remedy_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=ReplyStatus.DRAFT.value)
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="replies")
+    drafted_by: Mapped[Staff] = relationship(foreign_keys=[drafted_by_id])
+    decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Transfer(db.Model):
+    """移文: the case went to the competent agency (APA art. 172); the petitioner is told."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseLink(db.Model):
+    """A repeat or related petition linked to an earlier case of the same petitioner."""
+
+    __tablename__ = "case_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    earlier_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    earlier_case: Mapped[Case] = relationship(foreign_keys=[earlier_case_id])
+
+
+class CalendarDay(db.Model):
+    """The agency's own closures (typhoon days) and extra working days, over the national calendar."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimeLimitClass(db.Model):
+    """A time-limit class; the built-in ones carry the 文書處理手冊 defaults, administrators add more."""
+
+    __tablename__ = "time_limit_classes"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60))
+    days: Mapped[int] = mapped_column(Integer)
+    counts_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReminderLedger(db.Model):
+    """Every reminder sent, so that none is sent twice (the unique key decides between racing sweeps)."""
+
+    __tablename__ = "reminder_ledger"
+    __table_args__ = (Index("ix_reminder_ledger_case_kind", "case_id", "kind", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    on_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

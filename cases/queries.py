@@ -1,18 +1,131 @@
-"""Case listings scoped by the access policy, so no page or API lists more than its user may see."""
+"""Case listings scoped by the access policy, so no page or API lists more than its user may see.
+Keyset pagination (newest first, `before` an id) stays fast at any depth."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from cases.models import Case
+from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseState, Extension, ExtensionStatus
+from core.accounts.models import Staff, Unit
 from core.policy import AGENCY_WIDE
+
+QUEUES = ("intake", "unit", "mine", "approval", "all")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    queue: str = "all"
+    channel: str = ""
+    state: str = ""
+    unit: str = ""
+    due: str = ""           # "soon" | "overdue"
+    q: str = ""
+    before: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], default_queue: str = "all") -> CaseFilter:
+        def text(key: str, limit: int = 100) -> str:
+            value = args.get(key) or ""
+            return str(value).strip()[:limit]
+
+        before = text("before", 12)
+        queue = text("queue", 20)
+        return cls(
+            queue=queue if queue in QUEUES else default_queue,
+            channel=text("channel", 20), state=text("state", 20), unit=text("unit", 32).upper(),
+            due=text("due", 10) if text("due", 10) in ("soon", "overdue") else "",
+            q=text("q"), before=int(before) if before.isdigit() else None,
+        )
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        values = {"queue": self.queue, "channel": self.channel, "state": self.state, "unit": self.unit,
+                  "due": self.due, "q": self.q, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def default_queue(user: Staff) -> str:
+    from core.accounts.models import Role
+
+    if user.has_role(Role.INTAKE):
+        return "intake"
+    if user.has_role(Role.SUPERVISOR):
+        return "approval"
+    if user.has_role(Role.HANDLER):
+        return "mine"
+    return "all"
 
 
 def visible_cases(user: Any) -> Select:
-    query = select(Case).options(joinedload(Case.submission), joinedload(Case.unit))
+    query = select(Case)
     if not user.has_role(*AGENCY_WIDE):
         query = query.where(Case.unit_id == user.unit_id)
     return query
+
+
+def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Select:
+    query = visible_cases(user)
+    if f.queue == "intake":
+        query = query.where(Case.state == CaseState.REGISTERED.value)
+    elif f.queue == "unit":
+        query = query.where(Case.unit_id == user.unit_id, Case.state.in_(UNIT_OPEN_STATES))
+    elif f.queue == "mine":
+        deputising_for = select(Staff.id).where(Staff.deputy_id == user.id)
+        query = query.where(or_(Case.handler_id == user.id, Case.handler_id.in_(deputising_for)),
+                            Case.state.in_(UNIT_OPEN_STATES))
+    elif f.queue == "approval":
+        pending_extension = exists().where(Extension.case_id == Case.id,
+                                           Extension.status == ExtensionStatus.REQUESTED.value)
+        query = query.where(Case.unit_id == user.unit_id,
+                            or_(Case.state == CaseState.AWAITING_APPROVAL.value,
+                                and_(Case.state.in_(UNIT_OPEN_STATES), pending_extension)))
+    if f.channel:
+        query = query.where(Case.channel == f.channel)
+    if f.state:
+        query = query.where(Case.state == f.state)
+    if f.unit:
+        query = query.where(Case.unit_id.in_(select(Unit.id).where(Unit.code == f.unit)))
+    if f.due == "soon":
+        query = query.where(Case.state.in_(OPEN_STATES), Case.due_on >= today, Case.due_on <= soon_until)
+    elif f.due == "overdue":
+        query = query.where(Case.state.in_(OPEN_STATES), Case.due_on < today)
+    if f.q:
+        query = query.where(_text_match(f.q))
+    return query
+
+
+def _text_match(q: str):  # noqa: ANN202
+    from feedback.models import Submission
+
+    if q.isdigit():
+        return Case.number.startswith(q)
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_text = select(Submission.id).where(or_(
+        Submission.subject.ilike(pattern, escape="\\"),
+        # A confidential petitioner is never found by name (their identity is not the case's).
+        and_(Submission.name.ilike(pattern, escape="\\"), Submission.confidential.is_(False)),
+    ))
+    return Case.submission_id.in_(by_text)
+
+
+def page_of(query: Select, before: int | None, size: int = PAGE_SIZE) -> tuple[list[Case], int | None]:
+    if before is not None:
+        query = query.where(Case.id < before)
+    rows = list(db_session().scalars(
+        query.options(joinedload(Case.submission), joinedload(Case.unit), joinedload(Case.handler))
+        .order_by(Case.id.desc()).limit(size + 1)
+    ).unique())
+    next_before = rows[size - 1].id if len(rows) > size else None
+    return rows[:size], next_before
+
+
+def db_session():  # noqa: ANN201
+    from core.extensions import db
+
+    return db.session

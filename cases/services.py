@@ -1,20 +1,47 @@
-"""Case operations. Services validate, change state and flush; the caller commits."""
+"""Case operations. Each validates, goes through the state machine, writes the messages it
+causes to the outbox, and flushes; the view, API endpoint or task commits once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import update
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cases.models import Case, CaseEvent, CaseNumberCounter, CaseState
-from core.accounts.models import Staff
-from core.clock import roc_year, taipei_date
+from cases import deadlines, time_limits
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseNumberCounter,
+    CaseState,
+    Extension,
+    ExtensionStatus,
+    Reply,
+    ReplyStatus,
+    TimeLimitClass,
+    Transfer,
+)
+from cases.workflow import TransitionRefused, check, transition
+from core.accounts.models import Role, Staff, Unit
+from core.clock import roc_year, taipei_date, taipei_now
+from core.db import utcnow
 from core.extensions import db
 from core.security import hash_secret, random_code
-from core.signals import case_registered
+from core.settings import get_setting
+from core.signals import case_closed, case_registered
+from notifications.outbox import enqueue
 
 ACCESS_CODE_LENGTH = 10
+OUTCOMES = ("met", "explained", "refused", "other")
+NOT_HANDLED_GROUNDS = ("no_identity", "repeat", "sent_to_competent")
+TEXT_MAX = 10_000
+
+
+def today() -> date:
+    return taipei_now().date()
 
 
 def allocate_case_number(received_at: datetime) -> str:
@@ -36,7 +63,7 @@ def allocate_case_number(received_at: datetime) -> str:
     return f"{year:03d}{sequence:07d}"
 
 
-def register_case(submission, *, received_at: datetime, by: Staff | None = None) -> tuple[Case, str]:
+def register_case(submission, *, received_at: datetime, by: Staff | None = None) -> tuple[Case, str]:  # noqa: ANN001
     """Register a submission as a case. Returns the case and its access code, which exists
     in clear only here: the database keeps its hash."""
     access_code = random_code(ACCESS_CODE_LENGTH)
@@ -51,8 +78,10 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
         lacks_identity=submission.lacks_identity,
         access_code_hash=hash_secret(access_code),
         received_at=received_at,
-        received_on=taipei_date(received_at),
+        received_on=deadlines.receipt_date(received_at),
+        limit_class=deadlines.default_class_for(submission.channel),
     )
+    deadlines.compute_due_dates(case)
     db.session.add(case)
     db.session.flush()
     db.session.add(CaseEvent(
@@ -65,4 +94,254 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
     return case, access_code
 
 
-__all__ = ["allocate_case_number", "register_case"]
+def find_case(number: str) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.number == number.strip()))
+
+
+def _text(value: str | None, field: str, required: bool = True, maximum: int = TEXT_MAX) -> str:
+    text = (value or "").replace("\x00", "").strip()
+    if required and not text:
+        raise TransitionRefused(_("Please fill in: %(field)s.", field=field), 422)
+    if len(text) > maximum:
+        raise TransitionRefused(_("%(field)s is too long.", field=field), 422)
+    return text
+
+
+# ------------------------------------------------------------------ intake
+
+
+def classify(case: Case, by: Staff, *, limit_class: str, topic: str = "", sender_deadline: date | None = None,
+             version: int | None = None) -> Case:
+    if db.session.get(TimeLimitClass, limit_class) is None:
+        raise TransitionRefused(_("Unknown time-limit class."), 422)
+    note = f"{case.limit_class} → {limit_class}" + (f"; 限期 {sender_deadline}" if sender_deadline else "")
+    transition(case, "classify", by, note=note, expected_version=version)
+    case.limit_class, case.topic, case.sender_deadline = limit_class, topic.strip()[:60], sender_deadline
+    deadlines.compute_due_dates(case)
+    db.session.flush()
+    return case
+
+
+def route(case: Case, by: Staff, *, unit_code: str, note: str = "", version: int | None = None) -> Case:
+    unit = db.session.scalar(select(Unit).where(Unit.code == (unit_code or "").strip().upper(),
+                                                Unit.active.is_(True)))
+    if unit is None:
+        raise TransitionRefused(_("Unknown unit."), 422)
+    transition(case, "route", by, note=f"→ {unit.code} {note}".strip(), expected_version=version)
+    case.unit = unit
+    db.session.flush()
+    return case
+
+
+def transfer(case: Case, by: Staff, *, agency: str, reason: str, version: int | None = None) -> Case:
+    agency = _text(agency, _("Agency"), maximum=200)
+    reason = _text(reason, _("Reason"))
+    transition(case, "transfer", by, note=f"{agency}: {reason}", expected_version=version)
+    db.session.add(Transfer(case_id=case.id, agency=agency, reason=reason, by_id=by.id))
+    case.closed_on, case.closed_at = today(), utcnow()
+    _notify_petitioner(case, "transfer_notice", {"agency_to": agency, "reason": reason})
+    db.session.flush()
+    return case
+
+
+def mark_not_handled(case: Case, by: Staff, *, ground: str, note: str = "", version: int | None = None) -> Case:
+    if ground not in NOT_HANDLED_GROUNDS:
+        raise TransitionRefused(_("Choose one of the legal grounds."), 422)
+    transition(case, "not_handled", by, note=f"{ground}: {note}".strip(), expected_version=version)
+    case.not_handled_ground = ground
+    case.closed_on, case.closed_at = today(), utcnow()
+    _notify_petitioner(case, "not_handled_notice", {"ground": ground})
+    db.session.flush()
+    return case
+
+
+def link(case: Case, by: Staff, *, earlier_number: str, note: str = "", version: int | None = None) -> Case:
+    earlier = find_case(earlier_number or "")
+    if earlier is None or earlier.id == case.id:
+        raise TransitionRefused(_("No such earlier case."), 422)
+    if earlier.received_at > case.received_at:
+        raise TransitionRefused(_("A case can only be linked to an earlier one."), 422)
+    from core.policy import may_see_case
+
+    if not may_see_case(by, earlier):
+        raise TransitionRefused(_("No such earlier case."), 422)
+    transition(case, "link", by, note=f"→ {earlier.number} {note}".strip(), expected_version=version)
+    db.session.add(CaseLink(case_id=case.id, earlier_case_id=earlier.id, by_id=by.id))
+    db.session.flush()
+    return case
+
+
+# ------------------------------------------------------------------ the unit
+
+
+def assign(case: Case, by: Staff, *, handler_email: str, version: int | None = None) -> Case:
+    handler = db.session.scalar(select(Staff).where(Staff.email == (handler_email or "").strip().lower(),
+                                                    Staff.active.is_(True)))
+    if handler is None or handler.unit_id != case.unit_id or not handler.has_role(Role.HANDLER, Role.SUPERVISOR):
+        raise TransitionRefused(_("Choose a handler of the responsible unit."), 422)
+    transition(case, "assign", by, note=f"→ {handler.name}", expected_version=version)
+    case.handler = handler
+    db.session.flush()
+    return case
+
+
+def return_to_intake(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Case:
+    reason = _text(reason, _("Reason"))
+    transition(case, "return_to_intake", by, note=reason, expected_version=version)
+    case.unit, case.handler = None, None
+    db.session.flush()
+    return case
+
+
+def _may_work_on(case: Case, user: Staff) -> bool:
+    """The assigned handler, the handler's deputy, or a supervisor of the unit."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    handler = case.handler
+    return handler is not None and (handler.id == user.id or handler.deputy_id == user.id)
+
+
+def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained", remedy_notice: bool = False,
+                language: str | None = None, version: int | None = None) -> Reply:
+    body = _text(body, _("Reply"))
+    if outcome not in OUTCOMES:
+        raise TransitionRefused(_("Choose how the matter ended."), 422)
+    check(case, "draft_reply", by)
+    if not _may_work_on(case, by):
+        raise TransitionRefused(_("Only the assigned handler, the deputy or the supervisor may draft the reply."),
+                                403)
+    transition(case, "draft_reply", by, expected_version=version)
+    reply = Reply(case=case, body=body, outcome=outcome, remedy_notice=remedy_notice,
+                  language=language if language in ("zh_Hant_TW", "en") else case.language, drafted_by_id=by.id)
+    db.session.add(reply)
+    db.session.flush()
+    return reply
+
+
+def _pending_reply(case: Case) -> Reply:
+    reply = db.session.scalar(select(Reply).where(Reply.case_id == case.id, Reply.status == ReplyStatus.DRAFT.value)
+                              .order_by(Reply.id.desc()))
+    if reply is None:
+        raise TransitionRefused(_("There is no reply awaiting approval."), 409)
+    return reply
+
+
+def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
+    """Approval sends the reply (through the outbox) and closes the case."""
+    reply = _pending_reply(case)
+    transition(case, "approve_reply", by, expected_version=version)
+    reply.status, reply.decided_by_id, reply.decided_at = ReplyStatus.SENT.value, by.id, utcnow()
+    closed = today()
+    case.closed_on, case.closed_at, case.outcome = closed, utcnow(), reply.outcome
+    case.days_used = _days_used(case, closed)
+    email = case.submission.email
+    message = None
+    if email:
+        message = enqueue(
+            kind="cases.reply", to=email, template="reply", language=reply.language,
+            context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
+                     "body": reply.body, "remedy_notice": reply.remedy_notice,
+                     "agency": current_app.config["AGENCY_NAME"]},
+            key=f"reply:{case.id}:{reply.id}",
+        )
+    db.session.flush()
+    # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
+    case_closed.send(case, by=by, reply=reply, message=message)
+    return case
+
+
+def _days_used(case: Case, finished: date) -> float:
+    calendar = deadlines.load_calendar()
+    if case.sender_deadline:
+        return time_limits.days_used_with_sender_deadline(case.received_on, finished, case.sender_deadline,
+                                                          calendar)
+    return time_limits.days_used(case.received_on, finished, calendar)
+
+
+def return_reply(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Case:
+    reason = _text(reason, _("Reason"))
+    reply = _pending_reply(case)
+    transition(case, "return_reply", by, note=reason, expected_version=version)
+    reply.status, reply.decided_by_id, reply.decided_at, reply.return_reason = (
+        ReplyStatus.RETURNED.value, by.id, utcnow(), reason)
+    db.session.flush()
+    return case
+
+
+# ------------------------------------------------------------------ extensions (展期)
+
+
+def _pending_extension(case: Case) -> Extension | None:
+    return next((e for e in case.extensions if e.status == ExtensionStatus.REQUESTED), None)
+
+
+def request_extension(case: Case, by: Staff, *, days: int, reason: str, version: int | None = None) -> Extension:
+    reason = _text(reason, _("Reason"))
+    if _pending_extension(case) is not None:
+        raise TransitionRefused(_("An extension request is already awaiting a decision."), 409)
+    previous = [e.days for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    problems = time_limits.extension_problems(
+        requested_days=int(days), today=today(), due_on=case.due_on, previous_days=previous,
+        max_count=get_setting("extension_max_count"), max_total_days=get_setting("extension_max_total_days"),
+    )
+    if problems:
+        raise TransitionRefused(" ".join(str(EXTENSION_PROBLEMS[p]()) for p in problems),
+                                409 if "after_due_date" in problems else 422)
+    transition(case, "request_extension", by, note=f"+{days}: {reason}", expected_version=version)
+    extension = Extension(case=case, days=int(days), reason=reason, requested_by_id=by.id, due_before=case.due_on)
+    db.session.add(extension)
+    db.session.flush()
+    return extension
+
+
+EXTENSION_PROBLEMS = {
+    "not_positive": lambda: _("An extension must be at least one working day."),
+    "after_due_date": lambda: _("An extension must be requested before the due date has passed."),
+    "too_many": lambda: _("This case has had the maximum number of extensions."),
+    "too_long": lambda: _("This would exceed the total number of extension days allowed."),
+}
+
+
+def approve_extension(case: Case, by: Staff, *, version: int | None = None) -> Extension:
+    extension = _pending_extension(case)
+    if extension is None:
+        raise TransitionRefused(_("There is no extension request awaiting a decision."), 409)
+    transition(case, "approve_extension", by, note=f"+{extension.days}", expected_version=version)
+    extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.APPROVED.value, by.id, utcnow()
+    previous_due = case.due_on
+    deadlines.compute_due_dates(case)
+    extension.due_after = case.due_on
+    # Rule 30: the petitioner is told in writing, with the reason and the new date.
+    _notify_petitioner(case, "extension_notice", {"reason": extension.reason, "previous_due_on": str(previous_due),
+                                                  "due_on": str(case.due_on)}, key_suffix=str(extension.id),
+                       setting=None)
+    db.session.flush()
+    return extension
+
+
+def refuse_extension(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Extension:
+    reason = _text(reason, _("Reason"))
+    extension = _pending_extension(case)
+    if extension is None:
+        raise TransitionRefused(_("There is no extension request awaiting a decision."), 409)
+    transition(case, "refuse_extension", by, note=reason, expected_version=version)
+    extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.REFUSED.value, by.id, utcnow()
+    extension.refusal_reason = reason
+    db.session.flush()
+    return extension
+
+
+# ------------------------------------------------------------------ petitioner notices
+
+
+def _notify_petitioner(case: Case, template: str, context: dict, key_suffix: str = "",
+                       setting: str | None = "transfer_and_not_handled_notices") -> None:
+    email = case.submission.email
+    if not email or (setting and not get_setting(setting)):
+        return
+    enqueue(
+        kind=f"cases.{template}", to=email, template=template, language=case.language,
+        context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
+                 "agency": current_app.config["AGENCY_NAME"], **context},
+        key=f"{template}:{case.id}:{key_suffix}",
+    )

@@ -130,6 +130,10 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_context(app: Flask) -> None:
+    from core.clock import TAIPEI
+
+    app.jinja_env.filters["taipei"] = lambda moment: moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
+
     @app.context_processor
     def inject() -> dict[str, Any]:
         locale = str(get_locale())

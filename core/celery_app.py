@@ -9,6 +9,7 @@ from flask import Flask
 
 BEAT_SCHEDULE = {
     "relay-outbox": {"task": "notifications.relay_outbox", "schedule": timedelta(seconds=30)},
+    "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": timedelta(minutes=30)},
     "purge-unverified-submissions": {
         "task": "feedback.purge_unverified",
         "schedule": timedelta(hours=1),

@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "register_case": frozenset({Role.INTAKE, Role.ADMIN}),
     "list_cases": ALL_STAFF,
     "view_case": ALL_STAFF,
+    "view_statistics": frozenset({Role.SECRETARIAT, Role.ADMIN}),
+    "manage_calendar": frozenset({Role.ADMIN}),
     "view_outbox": frozenset({Role.ADMIN}),
     "retry_outbox": frozenset({Role.ADMIN}),
 }

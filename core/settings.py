@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 import click
@@ -26,6 +27,16 @@ SPECS: dict[str, SettingSpec] = {
     "verification_valid_days": SettingSpec(3, "Days a citizen has to open the e-mail verification link", 1),
     "attachment_max_count": SettingSpec(5, "Attachments allowed per submission", 0),
     "attachment_max_megabytes": SettingSpec(5, "Size limit of one attachment, in MiB", 1),
+    "office_closes_at": SettingSpec("17:00", "Submissions verified at or after this Taipei time count as received "
+                                             "on the next working day"),
+    "default_limit_class": SettingSpec(
+        {"petition": "petition", "mailbox": "director-mailbox", "complaint": "petition"},
+        "Time-limit class given to a new case, per channel"),
+    "extension_max_count": SettingSpec(3, "Extensions allowed per case", 0),
+    "extension_max_total_days": SettingSpec(30, "Working days all extensions of a case may add up to", 0),
+    "reminder_due_soon_working_days": SettingSpec(2, "Working days before the due date the handler is reminded", 1),
+    "transfer_and_not_handled_notices": SettingSpec(True, "Mail the petitioner when a case is transferred or "
+                                                          "registered as not handled"),
 }
 
 
@@ -36,6 +47,12 @@ class Setting(db.Model):
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+def parse_clock(value: str) -> time:
+    """'17:00' → time(17, 0); ValueError otherwise."""
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes))
 
 
 def get_setting(key: str) -> Any:
@@ -50,6 +67,10 @@ def set_setting(key: str, value: Any, by_id: int | None = None) -> None:
     spec = SPECS[key]
     if type(value) is not type(spec.default):
         raise ValueError(f"{key} takes a {type(spec.default).__name__}")
+    if key == "office_closes_at":
+        parse_clock(value)
+    if isinstance(spec.default, dict) and set(value) != set(spec.default):
+        raise ValueError(f"{key} needs exactly the keys {sorted(spec.default)}")
     if spec.minimum is not None and value < spec.minimum:
         raise ValueError(f"{key} must be at least {spec.minimum}")
     row = db.session.get(Setting, key) or Setting(key=key)

@@ -5,3 +5,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 case_registered = _signals.signal("case-registered")
+case_closed = _signals.signal("case-closed")

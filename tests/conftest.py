@@ -199,12 +199,16 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     empty_tables(app)
 
 
+REFERENCE_TABLES = {"time_limit_classes"}
+
+
 def empty_tables(app) -> None:  # noqa: ANN001
     from core.extensions import db, limiter
 
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        # Reference data the migrations seed stays; tests that change it restore it themselves.
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
         with db.engine.begin() as conn:
             if is_postgres(app):
                 conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))

@@ -69,9 +69,11 @@ def test_a_letter_received_last_week_keeps_its_date(client, db):
     from cases.models import Case
 
     _intake_officer(client, db)
-    post_form(client, "/staff/intake", {"channel": "petition", "received_via": "letter",
-                                        "received_at": "2026-11-16T23:30", "name": "李四", "address": "臺南市",
-                                        "subject": "來函", "body": "一封信的內容，足夠長。"})
-    case = db.session.scalar(sa.select(Case))
-    assert case.received_on.isoformat() == "2026-11-16"  # Taipei date, although UTC is still the 16th 15:30
-    assert not case.lacks_identity
+    for stamped in ("2026-11-16T10:30", "2026-11-16T23:30"):
+        post_form(client, "/staff/intake", {"channel": "petition", "received_via": "letter",
+                                            "received_at": stamped, "name": "李四", "address": "臺南市",
+                                            "subject": "來函", "body": "一封信的內容，足夠長。"})
+    in_hours, after_hours = db.session.scalars(sa.select(Case).order_by(Case.id))
+    assert in_hours.received_on.isoformat() == "2026-11-16"  # a Monday
+    assert after_hours.received_on.isoformat() == "2026-11-17"  # after 17:00: the next working day
+    assert not in_hours.lacks_identity

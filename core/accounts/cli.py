@@ -73,3 +73,42 @@ def seed_demo() -> None:
     click.echo(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
     for email, name, unit, roles in DEMO_STAFF:
         click.echo(f"  {email:28} {'/'.join(roles):12} {unit:8} {name}")
+
+
+@staff_cli.command("token")
+@click.argument("email")
+def token_command(email: str) -> None:
+    """Print a new personal access token for the staff API (shown once)."""
+    from core.accounts.tokens import issue_token
+
+    staff = find_staff(email)
+    if staff is None:
+        raise click.ClickException(f"no staff {email}")
+    token = issue_token(staff)
+    db.session.commit()
+    click.echo(token)
+
+
+@staff_cli.command("away")
+@click.argument("email")
+@click.option("--from", "start", required=True, help="YYYY-MM-DD")
+@click.option("--until", "end", required=True, help="YYYY-MM-DD")
+@click.option("--deputy", help="E-mail of the deputy (代理人) who receives the reminders meanwhile.")
+def away_command(email: str, start: str, end: str, deputy: str | None) -> None:
+    """Record an absence and the deputy who covers it."""
+    from datetime import date
+
+    staff = find_staff(email)
+    if staff is None:
+        raise click.ClickException(f"no staff {email}")
+    try:
+        staff.away_from, staff.away_until = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        raise click.BadParameter("write dates as YYYY-MM-DD") from exc
+    if deputy:
+        substitute = find_staff(deputy)
+        if substitute is None or substitute.id == staff.id:
+            raise click.ClickException(f"no deputy {deputy}")
+        staff.deputy = substitute
+    db.session.commit()
+    click.echo(f"{staff.email} away {start} to {end}; deputy {staff.deputy.email if staff.deputy else 'none'}")

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, utcnow
@@ -50,8 +50,13 @@ class Staff(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The deputy (代理人) receives the handler's reminders while the handler is away.
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    away_from: Mapped[date | None] = mapped_column(Date)
+    away_until: Mapped[date | None] = mapped_column(Date)
 
     unit: Mapped[Unit] = relationship()
+    deputy: Mapped[Staff | None] = relationship(remote_side=[id])
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -66,6 +71,9 @@ class Staff(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated staff cannot log in
         return self.active
+
+    def is_away(self, day: date) -> bool:
+        return bool(self.away_from and self.away_until and self.away_from <= day <= self.away_until)
 
     def __repr__(self) -> str:
         return f"<Staff {self.email}>"
@@ -84,3 +92,18 @@ class StaffRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     staff: Mapped[Staff] = relationship(back_populates="roles")
+
+
+class ApiToken(db.Model):
+    """A personal access token: acts with its owner's roles and nothing more. Stored as a digest."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff] = relationship()

@@ -1,0 +1,188 @@
+"""Staff JSON API: case listings and every case action, authenticated by personal access tokens.
+A token acts with its owner's roles and nothing more: the same policy and services as the pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm.exc import StaleDataError
+
+from cases import deadlines
+from cases.actions import ACTIONS, perform
+from cases.models import Case, CaseState
+from cases.queries import QUEUES, CaseFilter, filtered, page_of
+from cases.services import NOT_HANDLED_GROUNDS, OUTCOMES, find_case, today
+from cases.workflow import TransitionRefused
+from core.accounts.tokens import staff_for_token
+from core.extensions import db
+from core.policy import may_see_case
+from core.settings import get_setting
+
+blp = Blueprint("staff_api", __name__, url_prefix="/api/v1",
+                description="For document-management and hotline systems. Send `Authorization: Bearer TOKEN` "
+                            "(`flask staff token EMAIL` issues one); the token acts with its owner's roles.")
+SECURITY = [{"bearerAuth": []}]
+
+
+def token_required(view):  # noqa: ANN001, ANN201
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        staff = staff_for_token(request.headers.get("Authorization"))
+        if staff is None:
+            abort(401, message=_("A valid personal access token is required."))
+        g.api_user = staff
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class CaseOut(Schema):
+    number = fields.String()
+    state = fields.String(metadata={"enum": [s.value for s in CaseState]})
+    channel = fields.String()
+    category = fields.String(allow_none=True)
+    topic = fields.String()
+    confidential = fields.Boolean()
+    unit = fields.String(allow_none=True, metadata={"description": "Code of the responsible unit."})
+    handler = fields.String(allow_none=True, metadata={"description": "E-mail of the assigned handler."})
+    limit_class = fields.String()
+    received_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    original_due_on = fields.Date(allow_none=True)
+    sender_deadline = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    subject = fields.String()
+    version = fields.Integer(metadata={"description": "Send it back as `version` to act only on this version."})
+
+
+class CaseList(Schema):
+    cases = fields.List(fields.Nested(CaseOut))
+    next_before = fields.Integer(allow_none=True, metadata={"description": "Pass as `before` for the next page."})
+
+
+class CaseQuery(Schema):
+    queue = fields.String(load_default="all", validate=validate.OneOf(QUEUES))
+    channel = fields.String(load_default="")
+    state = fields.String(load_default="")
+    unit = fields.String(load_default="")
+    due = fields.String(load_default="", validate=validate.OneOf(["", "soon", "overdue"]))
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    before = fields.Integer(load_default=None)
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    return {
+        "number": case.number, "state": case.state, "channel": case.channel, "category": case.category,
+        "topic": case.topic, "confidential": case.confidential,
+        "unit": case.unit.code if case.unit else None, "handler": case.handler.email if case.handler else None,
+        "limit_class": case.limit_class, "received_on": case.received_on, "due_on": case.due_on,
+        "original_due_on": case.original_due_on, "sender_deadline": case.sender_deadline,
+        "closed_on": case.closed_on, "outcome": case.outcome, "subject": case.submission.subject,
+        "version": case.version,
+    }
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    decorators = [token_required]
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CaseQuery, location="query")
+    @blp.response(200, CaseList)
+    @blp.alt_response(401, description="No valid token.")
+    def get(self, args: dict):
+        """List the cases the token's owner may see (same queues and filters as the pages)."""
+        f = CaseFilter.from_args({k: v for k, v in args.items() if v is not None})
+        soon = deadlines.load_calendar().add_working_days(today(), get_setting("reminder_due_soon_working_days"))
+        rows, next_before = page_of(filtered(g.api_user, f, today(), soon), f.before)
+        return {"cases": [case_json(c) for c in rows], "next_before": next_before}
+
+
+def _visible_case(number: str) -> Case:
+    case = find_case(number)
+    if case is None or not may_see_case(g.api_user, case):
+        abort(404, message=_("No such case."))
+    return case
+
+
+@blp.route("/cases/<number>")
+class OneCase(MethodView):
+    decorators = [token_required]
+
+    @blp.doc(security=SECURITY)
+    @blp.response(200, CaseOut)
+    @blp.alt_response(404, description="No such case, or not visible to the token's owner.")
+    def get(self, number: str):
+        """One case."""
+        return case_json(_visible_case(number))
+
+
+class _Versioned(Schema):
+    version = fields.Integer(load_default=None, metadata={"description": "Refuse (409) if the case changed."})
+
+
+def _schema(name: str, **extra: fields.Field) -> type[Schema]:
+    return type(name, (_Versioned,), extra)
+
+
+ACTION_SCHEMAS: dict[str, type[Schema]] = {
+    "classify": _schema("ClassifyIn", limit_class=fields.String(required=True), topic=fields.String(load_default=""),
+                        sender_deadline=fields.Date(load_default=None, allow_none=True)),
+    "route": _schema("RouteIn", unit=fields.String(required=True, metadata={"description": "Unit code."}),
+                     note=fields.String(load_default="")),
+    "assign": _schema("AssignIn", handler=fields.String(required=True, metadata={"description": "Staff e-mail."})),
+    "return-to-intake": _schema("ReturnToIntakeIn", reason=fields.String(required=True)),
+    "draft-reply": _schema("DraftReplyIn", body=fields.String(required=True),
+                           outcome=fields.String(load_default="explained", validate=validate.OneOf(OUTCOMES)),
+                           remedy_notice=fields.Boolean(load_default=False),
+                           language=fields.String(load_default=None, validate=validate.OneOf(["zh_Hant_TW", "en"]))),
+    "approve-reply": _schema("ApproveReplyIn"),
+    "return-reply": _schema("ReturnReplyIn", reason=fields.String(required=True)),
+    "request-extension": _schema("RequestExtensionIn", days=fields.Integer(required=True),
+                                 reason=fields.String(required=True)),
+    "approve-extension": _schema("ApproveExtensionIn"),
+    "refuse-extension": _schema("RefuseExtensionIn", reason=fields.String(required=True)),
+    "transfer": _schema("TransferIn", agency=fields.String(required=True), reason=fields.String(required=True)),
+    "not-handled": _schema("NotHandledIn", ground=fields.String(required=True,
+                                                                validate=validate.OneOf(NOT_HANDLED_GROUNDS)),
+                           note=fields.String(load_default="")),
+    "link": _schema("LinkIn", to=fields.String(required=True, metadata={"description": "Earlier case number."})),
+}
+assert set(ACTION_SCHEMAS) == set(ACTIONS), "every action needs its API schema"
+
+
+def _action_view(name: str):  # noqa: ANN202
+    @token_required
+    def view(payload: dict, number: str):
+        case = _visible_case(number)
+        data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+        try:
+            perform(case, g.api_user, name, data, payload.get("version"))
+            db.session.commit()
+        except TransitionRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message)
+        except StaleDataError:
+            db.session.rollback()
+            abort(409, message=_("Someone else changed this case in the meantime. Please reload it."))
+        return case_json(_visible_case(number))
+
+    view.__name__ = f"action_{name.replace('-', '_')}"
+    view.__doc__ = f"The `{name}` action on a case.\n\nAnswers the case; 403 or 409 when refused (nothing changes)."
+    view = blp.doc(security=SECURITY)(view)
+    view = blp.alt_response(403, description="The token's owner may not do this.")(view)
+    view = blp.alt_response(409, description="Not possible in the case's state, or the case changed.")(view)
+    view = blp.response(200, CaseOut)(view)
+    view = blp.arguments(ACTION_SCHEMAS[name])(view)
+    blp.route(f"/cases/<number>/{name}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _name in ACTIONS:
+    _action_view(_name)

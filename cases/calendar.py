@@ -1,0 +1,101 @@
+"""Working-day calendar for deadline arithmetic (domain rules 1-3).
+
+Pure: no database, no Flask, no clock. The national calendar comes from python-holidays (holidays.TW), which
+matches the official DGPA office calendar on every date of 2017-2026, make-up Saturdays (補行上班) included
+(see shared/data/tw-office-calendar/COMPARISON.md). Later years come from the package's rules and are provisional
+until DGPA publishes them; agencies correct single days (typhoon closures, local days off) with overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+import holidays
+
+# No calendar has 10 years without a working day; a longer search means the overrides or the data are broken.
+MAX_SEARCH_DAYS = 3660
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _require_date(day: object, what: str = "day") -> None:
+    # datetime is a subclass of date: accepting it would silently drop the time and the time zone.
+    # Convert moments with cases.time_limits.receipt_date first.
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"{what} must be a datetime.date, not {type(day).__name__}")
+
+
+class WorkingCalendar:
+    """National Taiwan office calendar (holidays.TW, incl. make-up Saturdays) plus agency overrides."""
+
+    def __init__(self, overrides: Mapping[date, bool] | None = None, *, language: str = "zh_TW") -> None:
+        """overrides: date -> is_working_day (False = typhoon closure / local day off; True = extra working day).
+
+        language: language of the names describe() returns. Passed explicitly because python-holidays otherwise
+        picks it from the process locale, which would make the output depend on the environment.
+        """
+        self._overrides: dict[date, bool] = {}
+        for day, working in (overrides or {}).items():
+            _require_date(day, "override key")
+            self._overrides[day] = bool(working)
+        # One instance; it adds years on demand (expand=True), so any year works.
+        self._national = holidays.TW(language=language)
+        self._cache: dict[date, bool] = {}
+
+    def is_working_day(self, day: date) -> bool:
+        """Override wins, else the national calendar (rule 1)."""
+        cached = self._cache.get(day)
+        if cached is not None:
+            return cached
+        _require_date(day)
+        working = self._overrides.get(day)
+        if working is None:
+            working = bool(self._national.is_working_day(day))
+        self._cache[day] = working
+        return working
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after day."""
+        _require_date(day)
+        current = day
+        for _ in range(MAX_SEARCH_DAYS):
+            current += _ONE_DAY
+            if self.is_working_day(current):
+                return current
+        raise ValueError(f"no working day within {MAX_SEARCH_DAYS} days after {day.isoformat()}")
+
+    def on_or_after(self, day: date) -> date:
+        """day itself if it is a working day, else the next working day."""
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day strictly after start (counting starts the day after, rule 3); n == 0 returns start."""
+        _require_date(start, "start")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        current = start
+        for _ in range(n):
+            current = self.next_working_day(current)
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Number of working days d with start < d <= end (0 if end <= start)."""
+        _require_date(start, "start")
+        _require_date(end, "end")
+        count = 0
+        current = start + _ONE_DAY
+        while current <= end:
+            if self.is_working_day(current):
+                count += 1
+            current += _ONE_DAY
+        return count
+
+    def describe(self, day: date) -> str | None:
+        """The holiday name from holidays.TW for a non-working day, or None.
+
+        None for working days, ordinary weekends and override closures (they have no national name).
+        """
+        if self.is_working_day(day):
+            return None
+        return self._national.get(day)

@@ -1,0 +1,121 @@
+"""flask deadlines ... and flask calendar ...: answers and changes for the deadline engine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from cases import deadlines, time_limits
+from cases.calendar_admin import CalendarError, remove_calendar_day, set_calendar_day
+from cases.models import TimeLimitClass
+from core.extensions import db
+
+deadlines_cli = click.Group("deadlines", help="Time limits and due dates.")
+calendar_cli = click.Group("calendar", help="The agency's closures and extra working days.")
+
+# The names staff use on the command line for the built-in classes.
+ALIASES = {"most-urgent": "most-urgent", "urgent": "urgent", "ordinary": "ordinary",
+           "director-mailbox": "director-mailbox", "petition": "petition"}
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("write the date as YYYY-MM-DD") from None
+
+
+@deadlines_cli.command("due")
+@click.argument("received")
+@click.argument("limit_class", required=False)
+@click.option("--days", type=click.IntRange(min=0), help="A limit of N working days instead of a class.")
+def due_command(received: str, limit_class: str | None, days: int | None) -> None:
+    """Print the due date of a case received on RECEIVED (YYYY-MM-DD) under LIMIT_CLASS or --days N."""
+    day = _day(received)
+    if (limit_class is None) == (days is None):
+        raise click.UsageError("give either a CLASS or --days N")
+    calendar = deadlines.load_calendar()
+    if days is not None:
+        limit = time_limits.TimeLimit(code=f"{days}-days", days=days)
+    else:
+        try:
+            limit = deadlines.time_limit(ALIASES.get(limit_class, limit_class))
+        except KeyError:
+            codes = ", ".join(c.code for c in deadlines.limit_classes())
+            raise click.BadParameter(f"unknown class; known: {codes}", param_hint="CLASS") from None
+    received_on = calendar.on_or_after(day)
+    if received_on != day:
+        click.echo(f"{day} is not a working day: counted as received on {received_on}")
+    click.echo(f"limit: {limit.days} {'calendar' if limit.counts_holidays else 'working'} days ({limit.code})")
+    click.echo(time_limits.due_date(received_on, limit, calendar).isoformat())
+
+
+@deadlines_cli.command("classes")
+def classes_command() -> None:
+    """List the time-limit classes."""
+    for c in deadlines.limit_classes(active_only=False):
+        kind = "calendar" if c.counts_holidays else "working"
+        click.echo(f"{c.code:20} {c.days:4} {kind:8} {'' if c.active else '(inactive) '}{c.name_zh} / {c.name_en}")
+
+
+@deadlines_cli.command("set-class")
+@click.argument("code")
+@click.option("--days", type=click.IntRange(min=1, max=365), required=True)
+@click.option("--name-zh")
+@click.option("--name-en")
+@click.option("--counts-holidays/--working-days", default=None)
+@click.option("--inactive", is_flag=True)
+def set_class_command(code: str, days: int, name_zh: str | None, name_en: str | None,
+                      counts_holidays: bool | None, inactive: bool) -> None:
+    """Create a class or change its limit (cases already registered keep their due dates)."""
+    row = db.session.get(TimeLimitClass, code)
+    if row is None:
+        if not (name_zh and name_en):
+            raise click.UsageError("a new class needs --name-zh and --name-en")
+        row = TimeLimitClass(code=code, name_zh=name_zh, name_en=name_en, days=days,
+                             counts_holidays=bool(counts_holidays))
+        db.session.add(row)
+    row.days, row.active = days, not inactive
+    row.name_zh, row.name_en = name_zh or row.name_zh, name_en or row.name_en
+    if counts_holidays is not None:
+        row.counts_holidays = counts_holidays
+    db.session.commit()
+    click.echo(f"{row.code}: {row.days} days")
+
+
+def _set(day: str, working: bool, reason: str) -> None:
+    try:
+        changed = set_calendar_day(_day(day), working, reason, None)
+    except CalendarError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{day}: {'working day' if working else 'closed'}; due dates of {changed} open case(s) recomputed")
+
+
+@calendar_cli.command("close")
+@click.argument("day")
+@click.option("--reason", required=True, help="e.g. 颱風停止上班")
+def close_command(day: str, reason: str) -> None:
+    """Mark DAY as a closure (not a working day)."""
+    _set(day, False, reason)
+
+
+@calendar_cli.command("open")
+@click.argument("day")
+@click.option("--reason", required=True)
+def open_command(day: str, reason: str) -> None:
+    """Mark DAY as an extra working day."""
+    _set(day, True, reason)
+
+
+@calendar_cli.command("remove")
+@click.argument("day")
+def remove_command(day: str) -> None:
+    """Remove the agency's override on DAY (the national calendar applies again)."""
+    try:
+        changed = remove_calendar_day(_day(day))
+    except CalendarError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{day}: national calendar; due dates of {changed} open case(s) recomputed")

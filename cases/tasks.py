@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from cases.reminders import sweep
+from core.clock import taipei_now
+from core.extensions import db
+from core.locks import exclusive
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="cases.sweep_deadlines", ignore_result=True)
+def sweep_deadlines() -> dict[str, int] | None:
+    with exclusive("cases.sweep_deadlines", timeout=600) as acquired:
+        if not acquired:
+            log.info("another deadline sweep is running; this one stops")
+            return None
+        sent = sweep(taipei_now().date())
+        db.session.commit()
+        return sent

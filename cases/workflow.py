@@ -1,0 +1,98 @@
+"""The case state machine: one table of allowed transitions, with the roles that may take them.
+
+Services call `transition()`; nothing else sets `case.state`. Object-level guards (same unit,
+assigned handler) live in core.policy; this table says what each state allows and who.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cases.models import Case, CaseEvent, CaseState
+from core.accounts.models import Role, Staff
+from core.db import utcnow
+from core.extensions import db
+
+S = CaseState
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[CaseState]
+    target: CaseState | None          # None: the state does not change (an event on the timeline only)
+    roles: frozenset[Role]
+    unit_bound: bool                  # the actor must belong to the case's unit
+
+
+def _t(sources, target, roles, unit_bound=False) -> Transition:  # noqa: ANN001
+    return Transition(frozenset(sources), target, frozenset(roles), unit_bound)
+
+
+INTAKE = {Role.INTAKE, Role.ADMIN}
+WORKING = {S.ROUTED, S.IN_PROGRESS, S.AWAITING_APPROVAL}
+
+TRANSITIONS: dict[str, Transition] = {
+    "classify": _t({S.REGISTERED, S.ROUTED}, None, INTAKE),
+    "route": _t({S.REGISTERED}, S.ROUTED, INTAKE),
+    "transfer": _t({S.REGISTERED}, S.TRANSFERRED, INTAKE),
+    "not_handled": _t({S.REGISTERED}, S.NOT_HANDLED, INTAKE),
+    "link": _t({S.REGISTERED, S.ROUTED, S.IN_PROGRESS}, None, INTAKE | {Role.SUPERVISOR, Role.HANDLER}),
+    "assign": _t({S.ROUTED, S.IN_PROGRESS}, S.IN_PROGRESS, {Role.SUPERVISOR}, unit_bound=True),
+    "return_to_intake": _t({S.ROUTED}, S.REGISTERED, {Role.SUPERVISOR}, unit_bound=True),
+    "draft_reply": _t({S.IN_PROGRESS}, S.AWAITING_APPROVAL, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
+    "approve_reply": _t({S.AWAITING_APPROVAL}, S.CLOSED, {Role.SUPERVISOR}, unit_bound=True),
+    "return_reply": _t({S.AWAITING_APPROVAL}, S.IN_PROGRESS, {Role.SUPERVISOR}, unit_bound=True),
+    "request_extension": _t(WORKING, None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
+    "approve_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
+    "refuse_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
+}
+
+
+class TransitionRefused(Exception):
+    """The action is not allowed: `status` 403 (who) or 409 (the case's state or version)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def allowed(case: Case, action: str, user: Staff) -> bool:
+    try:
+        check(case, action, user)
+    except TransitionRefused:
+        return False
+    return True
+
+
+def check(case: Case, action: str, user: Staff) -> Transition:
+    from flask_babel import gettext as _
+
+    rule = TRANSITIONS[action]
+    if not user.has_role(*rule.roles):
+        raise TransitionRefused(_("Your role does not allow this action."), 403)
+    if rule.unit_bound and case.unit_id != user.unit_id:
+        raise TransitionRefused(_("Only staff of the responsible unit may do this."), 403)
+    if CaseState(case.state) not in rule.sources:
+        raise TransitionRefused(_("This action is not possible while the case is in this state."), 409)
+    return rule
+
+
+def transition(case: Case, action: str, user: Staff | None, note: str = "",
+               expected_version: int | None = None) -> CaseEvent:
+    """Apply `action` to the case and append the timeline event. The caller flushes/commits;
+    the version column makes a concurrent second change fail at flush (StaleDataError)."""
+    from flask_babel import gettext as _
+
+    if expected_version is not None and case.version != expected_version:
+        raise TransitionRefused(_("Someone else changed this case in the meantime. Please reload it."), 409)
+    rule = check(case, action, user) if user is not None else TRANSITIONS[action]
+    before = case.state
+    if rule.target is not None:
+        case.state = rule.target.value
+    # Every action updates the row (so the version counter moves), timeline-only ones included:
+    # two people acting on the same view of a case cannot both succeed.
+    case.updated_at = utcnow()
+    event = CaseEvent(case=case, actor_id=user.id if user else None, action=action,
+                      from_state=before, to_state=case.state, note=note)
+    db.session.add(event)
+    return event
