@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from cases import services
 from cases.models import Case
-from cases.workflow import TransitionRefused, allowed
+from cases.workflow import TransitionRefused, allowed, check
 from core.accounts.models import Staff
 
 Handler = Callable[[Case, Staff, Mapping[str, Any], int | None], Any]
@@ -75,7 +75,9 @@ ACTIONS: dict[str, tuple[str, Handler]] = {
 def perform(case: Case, user: Staff, name: str, data: Mapping[str, Any], version: int | None = None) -> Any:
     if name not in ACTIONS:
         raise TransitionRefused(_("Unknown action."), 404)
-    return ACTIONS[name][1](case, user, data, version)
+    action, handler = ACTIONS[name]
+    check(case, action, user)  # who and when first, so a refusal says why before any field is read
+    return handler(case, user, data, version)
 
 
 def available(case: Case, user: Staff) -> list[str]:

@@ -81,3 +81,74 @@ def client_from(app, address: str):  # noqa: ANN001
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
+
+
+# ---------------------------------------------------------------- the case tracker
+
+AGENCY_STAFF = {
+    # email: (unit, roles)
+    "intake@example.tw": ("SEC", ["intake"]),
+    "secretariat@example.tw": ("SEC", ["secretariat"]),
+    "admin@example.tw": ("SEC", ["admin"]),
+    "roads.chief@example.tw": ("ROADS", ["supervisor"]),
+    "roads.handler@example.tw": ("ROADS", ["handler"]),
+    "roads.deputy@example.tw": ("ROADS", ["handler"]),
+    "parks.chief@example.tw": ("PARKS", ["supervisor"]),
+    "parks.handler@example.tw": ("PARKS", ["handler"]),
+    "ethics@example.tw": ("ETHICS", ["ethics"]),
+}
+
+
+def make_agency(db) -> None:  # noqa: ANN001
+    """Units SEC, ROADS, PARKS, ETHICS and a member of staff for every role."""
+    from core.accounts.services import create_staff
+
+    make_unit("SEC", "秘書室")
+    make_unit("ROADS", "養護工程處")
+    make_unit("PARKS", "公園處")
+    make_unit("ETHICS", "政風室", ethics_office=True)
+    for email, (unit, roles) in AGENCY_STAFF.items():
+        create_staff(email, email.split("@")[0], unit, roles, PASSWORD)
+    db.session.commit()
+
+
+def register_case(db, *, received_at=None, channel: str = "petition", email: str = "citizen@example.tw",  # noqa: ANN001
+                  language: str = "zh_Hant_TW", subject: str = "人行道破損", name: str = "王小明"):
+    """A case registered by the intake officer (as from a counter petition); returns it."""
+    from datetime import datetime
+
+    from core.accounts.services import find_staff
+    from core.clock import TAIPEI
+    from feedback import rules
+    from feedback.services import register_by_staff
+
+    received_at = received_at or datetime.now(TAIPEI).replace(hour=10, minute=0)
+    with _request_context():
+        case, _code = register_by_staff(
+            rules.SubmissionInput(channel=channel, subject=subject, body="忠孝東路人行道地磚破損，請修補。",
+                                  name=name, email=email, received_via="counter"),
+            staff=find_staff("intake@example.tw"), received_at=received_at, language=language)
+    db.session.commit()
+    return case
+
+
+def _request_context():  # noqa: ANN202
+    from flask import current_app
+
+    return current_app.test_request_context("/")
+
+
+def staff_client(app, email: str):  # noqa: ANN001
+    client = client_from(app, "10.0.0." + str(abs(hash(email)) % 250 + 1))
+    answer = login(client, email)
+    assert answer.status_code == 302, answer.text
+    return client
+
+
+def act(client, number: str, action: str, **fields):  # noqa: ANN001
+    """Take an action from the case page the way a person does: open it, then send its form."""
+    page = client.get(f"/staff/cases/{number}")
+    assert page.status_code == 200, page.status_code
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    data = {"csrf_token": csrf_token(page.text), "version": version.group(1) if version else "", **fields}
+    return client.post(f"/staff/cases/{number}/{action}", data=data)
