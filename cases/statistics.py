@@ -55,7 +55,7 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
     received_month = _month(Case.received_on)
     received = db.session.execute(
         select(received_month, unit_code, unit_name, Case.channel, func.count(),
-               func.sum(when((Case.state.in_(OPEN_STATES) & (Case.due_on < today)), 1), else_=0))
+               func.sum(when((Case.state.in_(OPEN_STATES) & (Case.due_on < today), 1), else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(Case.received_on.between(start, end))
         .group_by(received_month, unit_code, unit_name, Case.channel)
@@ -67,8 +67,8 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
     closed_month = _month(Case.closed_on)
     closed = db.session.execute(
         select(closed_month, unit_code, unit_name, Case.channel, func.count(),
-               func.sum(when(Case.closed_on <= Case.due_on, 1), else_=0),
-               func.sum(when(Case.closed_on <= Case.original_due_on, 1), else_=0),
+               func.sum(when((Case.closed_on <= Case.due_on, 1), else_=0)),
+               func.sum(when((Case.closed_on <= Case.original_due_on, 1), else_=0)),
                func.avg(Case.days_used))
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(Case.state == CaseState.CLOSED.value, Case.closed_on.between(start, end))

@@ -126,7 +126,8 @@ def register_case(db, *, received_at=None, channel: str = "petition", email: str
     with _request_context():
         case, _code = register_by_staff(
             rules.SubmissionInput(channel=channel, subject=subject, body="忠孝東路人行道地磚破損，請修補。",
-                                  name=name, email=email, received_via="counter"),
+                                  name=name, email=email, received_via="counter",
+                                  category="service" if channel == "complaint" else None),
             staff=find_staff("intake@example.tw"), received_at=received_at, language=language)
     db.session.commit()
     return case

@@ -1,0 +1,110 @@
+"""On-time statistics per unit, channel and month, checked against counts made here from the rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from tests.support import make_agency, register_case, staff_client
+
+TODAY = date(2026, 11, 23)
+
+
+def _seed(db):  # noqa: ANN001
+    """Cases in two units, two channels and two months, closed on time, late, or still open."""
+    from cases.models import Case
+    from core.accounts.services import find_unit
+
+    make_agency(db)
+    roads, parks = find_unit("ROADS"), find_unit("PARKS")
+    plan = [  # unit, channel, received, original due, due (after extensions), closed, days used, state
+        (roads, "petition", date(2026, 10, 5), date(2026, 11, 14), date(2026, 11, 14), date(2026, 10, 20), 11, "closed"),
+        (roads, "petition", date(2026, 10, 6), date(2026, 10, 14), date(2026, 10, 21), date(2026, 10, 20), 10, "closed"),
+        (roads, "mailbox", date(2026, 10, 7), date(2026, 10, 15), date(2026, 10, 15), date(2026, 11, 2), 18, "closed"),
+        (roads, "mailbox", date(2026, 11, 2), date(2026, 11, 10), date(2026, 11, 10), None, None, "in_progress"),
+        (parks, "petition", date(2026, 11, 3), date(2026, 12, 15), date(2026, 12, 15), None, None, "routed"),
+        (parks, "petition", date(2026, 11, 4), date(2026, 11, 12), date(2026, 11, 12), date(2026, 11, 12), 6, "closed"),
+        (None, "complaint", date(2026, 11, 20), date(2026, 12, 30), date(2026, 12, 30), None, None, "registered"),
+    ]
+    for i, (unit, channel, received, original, due, closed, used, state) in enumerate(plan):
+        case = register_case(db, channel=channel, email=f"s{i}@example.tw")
+        db.session.execute(sa.update(Case).where(Case.id == case.id).values(
+            unit_id=unit.id if unit else None, received_on=received, original_due_on=original, due_on=due,
+            closed_on=closed, days_used=used, state=state,
+            category="service" if channel == "complaint" else None))
+    db.session.commit()
+
+
+def _expected(db) -> dict[tuple, dict]:  # noqa: ANN001
+    """The figures, counted in Python from the raw rows."""
+    from cases.models import OPEN_STATES, Case
+    from core.accounts.models import Unit
+
+    units = {u.id: u.code for u in db.session.scalars(sa.select(Unit))}
+    out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    used: dict[tuple, list] = defaultdict(list)
+    for c in db.session.scalars(sa.select(Case)):
+        unit = units.get(c.unit_id, "")
+        received_key = (c.received_on.strftime("%Y-%m"), unit, c.channel)
+        out[received_key]["received"] += 1
+        if c.state in OPEN_STATES and c.due_on < TODAY:
+            out[received_key]["open_overdue"] += 1
+        if c.state == "closed":
+            key = (c.closed_on.strftime("%Y-%m"), unit, c.channel)
+            out[key]["closed"] += 1
+            out[key]["closed_on_time"] += c.closed_on <= c.due_on
+            out[key]["closed_late"] += c.closed_on > c.due_on
+            out[key]["closed_on_time_original"] += c.closed_on <= c.original_due_on
+            used[key].append(c.days_used)
+    for key, values in used.items():
+        out[key]["average_days_used"] = round(sum(values) / len(values), 2)
+    return out
+
+
+def test_figures_match_counts_made_from_the_rows(app, db):
+    from cases.statistics import statistics
+
+    _seed(db)
+    expected = _expected(db)
+    with app.app_context():
+        rows = statistics(date(2026, 1, 1), date(2026, 12, 31), TODAY)
+    got = {(r.month, r.unit, r.channel): r for r in rows}
+    assert set(got) == set(expected)
+    for key, figures in expected.items():
+        for name in ("received", "closed", "closed_on_time", "closed_late", "closed_on_time_original",
+                     "open_overdue"):
+            assert getattr(got[key], name) == figures.get(name, 0), (key, name)
+        assert got[key].average_days_used == figures.get("average_days_used"), key
+    # Spot checks a reader of the table would make.
+    assert got[("2026-10", "ROADS", "petition")].closed_on_time == 2
+    assert got[("2026-10", "ROADS", "petition")].closed_on_time_original == 1  # one needed its extension
+    assert got[("2026-11", "ROADS", "mailbox")].closed_late == 1
+    assert got[("2026-11", "ROADS", "mailbox")].open_overdue == 1
+
+
+def test_the_page_and_the_downloads_show_the_same_figures(app, db):
+    _seed(db)
+    client = staff_client(app, "secretariat@example.tw")
+    page = client.get("/staff/statistics?from=2026-01-01&to=2026-12-31")
+    assert page.status_code == 200 and "養護工程處" in page.text
+    csv_answer = client.get("/staff/statistics.csv?from=2026-01-01&to=2026-12-31")
+    assert csv_answer.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(csv_answer.data.decode("utf-8-sig"))))
+    xlsx = client.get("/staff/statistics.xlsx?from=2026-01-01&to=2026-12-31")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) - 1 == len(rows) > 0
+    for csv_row, xlsx_row in zip(rows, values[1:], strict=True):
+        assert csv_row["received"] == str(xlsx_row[4]) and csv_row["unit"] == (xlsx_row[1] or "")
+    assert client.get("/staff/statistics.pdf").status_code == 404
+
+
+def test_only_the_secretariat_and_administrators_see_statistics(app, db):
+    make_agency(db)
+    assert staff_client(app, "roads.handler@example.tw").get("/staff/statistics").status_code == 403
+    assert staff_client(app, "admin@example.tw").get("/staff/statistics").status_code == 200
