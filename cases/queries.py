@@ -104,7 +104,8 @@ def _text_match(q: str):  # noqa: ANN202
     from feedback.models import Submission
 
     if q.isdigit():
-        return Case.number.startswith(q)
+        # A prefix as a range, so the unique index on number serves it (case numbers are all digits).
+        return Case.number.between(q, q + "9" * (20 - len(q)))
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     by_text = select(Submission.id).where(or_(
         Submission.subject.ilike(pattern, escape="\\"),

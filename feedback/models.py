@@ -47,6 +47,11 @@ class Submission(db.Model):
         CheckConstraint("source IN ('web', 'api', 'staff')", name="source_known"),
         # The purge's query: unverified submissions past their expiry.
         Index("ix_submissions_unverified_expiry", "verified_at", "verification_expires_at"),
+        # Staff search subject and petitioner with ILIKE '%...%': trigram indexes on PostgreSQL
+        # (plain indexes on SQLite, which ignores the PostgreSQL options).
+        Index("ix_submissions_subject_trgm", "subject", postgresql_using="gin",
+              postgresql_ops={"subject": "gin_trgm_ops"}),
+        Index("ix_submissions_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
