@@ -19,9 +19,10 @@ from sqlalchemy.orm import aliased
 from cases.deadlines import load_calendar
 from cases.models import UNIT_OPEN_STATES, Case, ReminderLedger
 from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting
-from notifications.outbox import enqueue
+from notifications.outbox import enqueue, enqueue_many
 
 STAFF_LANGUAGE = "zh_Hant_TW"
 DIGEST_LIMIT = 200
@@ -61,7 +62,8 @@ def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
         .where(Case.state.in_(UNIT_OPEN_STATES), *conditions)
         .order_by(Case.due_on, Case.id)
     )
-    return [ReminderRow(*row) for row in db.session.execute(query)]
+    # Core execution on the session's connection: the same transaction, without ORM result handling.
+    return list(map(ReminderRow._make, db.session.connection().execute(query).tuples()))
 
 
 def _not_reminded(kind: str):  # noqa: ANN202
@@ -88,17 +90,19 @@ def _insert():  # noqa: ANN202
 def _claim(kind: str, rows: list[ReminderRow]) -> set[int]:
     """Write the ledger rows in bulk; the ids of the cases this sweep claimed (and must remind of).
     A racing sweep's rows conflict on the unique key and are not returned to it."""
-    claimed: set[int] = set()
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start:start + 1000]
-        result = db.session.execute(
-            _insert()(ReminderLedger)
-            .values([{"key": f"{kind}:{r.id}:{r.due_on}", "kind": kind, "on_date": r.due_on, "case_id": r.id}
-                     for r in chunk])
-            .on_conflict_do_nothing(index_elements=["key"]).returning(ReminderLedger.case_id)
-        )
-        claimed.update(case_id for (case_id,) in result)
-    return claimed
+    if not rows:
+        return set()
+    result = db.session.execute(
+        _insert()(ReminderLedger).on_conflict_do_nothing(index_elements=["key"]).returning(ReminderLedger.case_id),
+        [{"key": f"{kind}:{r.id}:{r.due_on}", "kind": kind, "on_date": r.due_on, "case_id": r.id,
+          "created_at": utcnow()} for r in rows],
+    )
+    return {case_id for (case_id,) in result}
+
+
+def _digests_sent(today: date) -> bool:
+    return db.session.scalar(select(exists().where(ReminderLedger.kind == "overdue_digest",
+                                                   ReminderLedger.on_date == today))) or False
 
 
 def _record(key: str, kind: str, on_date: date, staff_id: int) -> bool:
@@ -144,10 +148,11 @@ def _case_context(row: ReminderRow) -> dict:
             "agency": current_app.config["AGENCY_NAME"]}
 
 
-def _send(kind: str, template: str, row: ReminderRow, people: list) -> None:  # noqa: ANN001
-    for person in people:
-        enqueue(kind=f"cases.{kind}", to=person.email, template=template, language=STAFF_LANGUAGE,
-                context={**_case_context(row), "name": person.name}, key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
+def _messages(kind: str, template: str, row: ReminderRow, people: list) -> list[dict]:  # noqa: ANN001
+    return [dict(kind=f"cases.{kind}", to=person.email, template=template, language=STAFF_LANGUAGE,
+                 context={**_case_context(row), "name": person.name},
+                 key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
+            for person in people]
 
 
 def sweep(today: date) -> dict[str, int]:
@@ -157,14 +162,18 @@ def sweep(today: date) -> dict[str, int]:
     if not calendar.is_working_day(today):
         return sent
     until = calendar.add_working_days(today, get_setting("reminder_due_soon_working_days"))
-    soon, today_rows, late = due_soon(today, until), due_today(today), overdue(today)
+    soon, today_rows = due_soon(today, until), due_today(today)
+    # The digest goes once a day: later sweeps that day skip the (largest) overdue query.
+    late = [] if _digests_sent(today) else overdue(today)
     unit_ids = {r.unit_id for r in (*soon, *today_rows, *late) if r.unit_id}
     supervisors = _staff_by_role(Role.SUPERVISOR, unit_ids)
 
+    outgoing: list[dict] = []
     claimed = _claim("due_soon", soon)
     for row in (r for r in soon if r.id in claimed):
         person = _working_person(row, today)
-        _send("due_soon", "reminder_due_soon", row, [person] if person else supervisors.get(row.unit_id, []))
+        outgoing += _messages("due_soon", "reminder_due_soon", row,
+                              [person] if person else supervisors.get(row.unit_id, []))
         sent["due_soon"] += 1
 
     claimed = _claim("due_today", today_rows)
@@ -173,10 +182,11 @@ def sweep(today: date) -> dict[str, int]:
         person = _working_person(row, today)
         if person:
             people[person.email] = person
-        _send("due_today", "reminder_due_today", row, list(people.values()))
+        outgoing += _messages("due_today", "reminder_due_today", row, list(people.values()))
         sent["due_today"] += 1
+    enqueue_many(outgoing)
 
-    if late:
+    if late and not _digests_sent(today):
         digest_for: dict[int, tuple[Staff, list[ReminderRow]]] = {}
         for row in late:
             for staff in supervisors.get(row.unit_id, []):

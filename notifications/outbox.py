@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from core.extensions import db
 from notifications.models import OutboxMessage
 
@@ -38,6 +39,30 @@ def enqueue(
     db.session.flush()
     dispatch_after_commit([message.id])
     return message
+
+
+def enqueue_many(messages: list[dict[str, Any]]) -> int:
+    """Bulk enqueue (each dict has enqueue()'s arguments); keys already present are skipped by
+    the database. Returns how many were new."""
+    from sqlalchemy import insert as generic_insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect, generic_insert)
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [{"kind": m["kind"], "recipient": m["to"], "template": m["template"], "language": m["language"],
+             "context": m["context"], "secrets": m.get("secrets"), "idempotency_key": m["key"], "channel": "email",
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for m in messages]
+    # One statement compiled once, sent in batches by the driver ("insertmanyvalues").
+    result = db.session.execute(
+        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.id), rows)
+    new_ids = [message_id for (message_id,) in result]
+    dispatch_after_commit(new_ids)
+    return len(new_ids)
 
 
 def dispatch_after_commit(message_ids: list[int]) -> None:

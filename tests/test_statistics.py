@@ -22,14 +22,16 @@ def _seed(db):  # noqa: ANN001
 
     make_agency(db)
     roads, parks = find_unit("ROADS"), find_unit("PARKS")
-    plan = [  # unit, channel, received, original due, due (after extensions), closed, days used, state
-        (roads, "petition", date(2026, 10, 5), date(2026, 11, 14), date(2026, 11, 14), date(2026, 10, 20), 11, "closed"),
-        (roads, "petition", date(2026, 10, 6), date(2026, 10, 14), date(2026, 10, 21), date(2026, 10, 20), 10, "closed"),
-        (roads, "mailbox", date(2026, 10, 7), date(2026, 10, 15), date(2026, 10, 15), date(2026, 11, 2), 18, "closed"),
-        (roads, "mailbox", date(2026, 11, 2), date(2026, 11, 10), date(2026, 11, 10), None, None, "in_progress"),
-        (parks, "petition", date(2026, 11, 3), date(2026, 12, 15), date(2026, 12, 15), None, None, "routed"),
-        (parks, "petition", date(2026, 11, 4), date(2026, 11, 12), date(2026, 11, 12), date(2026, 11, 12), 6, "closed"),
-        (None, "complaint", date(2026, 11, 20), date(2026, 12, 30), date(2026, 12, 30), None, None, "registered"),
+    # unit, channel, received, original due, due (after extensions), closed, days used, state
+    d = date
+    plan = [
+        (roads, "petition", d(2026, 10, 5), d(2026, 11, 14), d(2026, 11, 14), d(2026, 10, 20), 11, "closed"),
+        (roads, "petition", d(2026, 10, 6), d(2026, 10, 14), d(2026, 10, 21), d(2026, 10, 20), 10, "closed"),
+        (roads, "mailbox", d(2026, 10, 7), d(2026, 10, 15), d(2026, 10, 15), d(2026, 11, 2), 18, "closed"),
+        (roads, "mailbox", d(2026, 11, 2), d(2026, 11, 10), d(2026, 11, 10), None, None, "in_progress"),
+        (parks, "petition", d(2026, 11, 3), d(2026, 12, 15), d(2026, 12, 15), None, None, "routed"),
+        (parks, "petition", d(2026, 11, 4), d(2026, 11, 12), d(2026, 11, 12), d(2026, 11, 12), 6, "closed"),
+        (None, "complaint", d(2026, 11, 20), d(2026, 12, 30), d(2026, 12, 30), None, None, "registered"),
     ]
     for i, (unit, channel, received, original, due, closed, used, state) in enumerate(plan):
         case = register_case(db, channel=channel, email=f"s{i}@example.tw")
