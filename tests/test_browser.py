@@ -102,3 +102,25 @@ def test_home_complaint_and_english_pages_are_accessible(page, live_server):
     page.goto(f"{live_server}/language/en?next=/complaint")
     assert page.locator("html").get_attribute("lang") == "en"
     assert serious_violations(page) == []
+
+
+def test_staff_pages_are_accessible(page, live_server, app, db):
+    from tests.support import PASSWORD, act, make_agency, register_case, staff_client
+
+    make_agency(db)
+    number = register_case(db).number
+    act(staff_client(app, "intake@example.tw"), number, "route", unit="ROADS")
+    page.goto(f"{live_server}/staff/login")
+    assert serious_violations(page) == []
+    page.get_by_label("電子郵件").fill("roads.chief@example.tw")
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_load_state()
+    for path in ("/staff/", "/staff/?queue=unit", f"/staff/cases/{number}"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path
+    # The supervisor assigns the handler from the case page, without JavaScript tricks.
+    page.get_by_role("button", name=re.compile("指派")).click()
+    page.wait_for_load_state()
+    assert "roads.handler" in page.content()
+    assert serious_violations(page) == []
