@@ -63,7 +63,7 @@ def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
         .order_by(Case.due_on, Case.id)
     )
     # Core execution on the session's connection: the same transaction, without ORM result handling.
-    return list(map(ReminderRow._make, db.session.connection().execute(query).tuples()))
+    return list(map(ReminderRow._make, db.session.connection().execute(query)))
 
 
 def _not_reminded(kind: str):  # noqa: ANN202
