@@ -3,10 +3,9 @@ A token acts with its owner's roles and nothing more: the same policy and servic
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
@@ -19,7 +18,7 @@ from cases.models import Case, CaseState
 from cases.queries import QUEUES, CaseFilter, filtered, page_of
 from cases.services import NOT_HANDLED_GROUNDS, OUTCOMES, find_case, today
 from cases.workflow import TransitionRefused
-from core.accounts.tokens import staff_for_token
+from core.accounts.tokens import token_required
 from core.extensions import db
 from core.policy import may_see_case
 from core.settings import get_setting
@@ -28,18 +27,6 @@ blp = Blueprint("staff_api", __name__, url_prefix="/api/v1",
                 description="For document-management and hotline systems. Send `Authorization: Bearer TOKEN` "
                             "(`flask staff token EMAIL` issues one); the token acts with its owner's roles.")
 SECURITY = [{"bearerAuth": []}]
-
-
-def token_required(view):  # noqa: ANN001, ANN201
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        staff = staff_for_token(request.headers.get("Authorization"))
-        if staff is None:
-            abort(401, message=_("A valid personal access token is required."))
-        g.api_user = staff
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 class CaseOut(Schema):

@@ -141,6 +141,7 @@ def transfer(case: Case, by: Staff, *, agency: str, reason: str, version: int | 
     case.closed_on, case.closed_at = today(), utcnow()
     _notify_petitioner(case, "transfer_notice", {"agency_to": agency, "reason": reason})
     db.session.flush()
+    case_closed.send(case, by=by, reply=None, message=None, how="transfer")
     return case
 
 
@@ -152,6 +153,7 @@ def mark_not_handled(case: Case, by: Staff, *, ground: str, note: str = "", vers
     case.closed_on, case.closed_at = today(), utcnow()
     _notify_petitioner(case, "not_handled_notice", {"ground": ground})
     db.session.flush()
+    case_closed.send(case, by=by, reply=None, message=None, how="not_handled")
     return case
 
 
@@ -246,7 +248,7 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
         )
     db.session.flush()
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
-    case_closed.send(case, by=by, reply=reply, message=message)
+    case_closed.send(case, by=by, reply=reply, message=message, how="reply")
     return case
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 BEAT_SCHEDULE = {
     "relay-outbox": {"task": "notifications.relay_outbox", "schedule": timedelta(seconds=30)},
     "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": timedelta(minutes=30)},
+    "sweep-surveys": {"task": "surveys.sweep", "schedule": timedelta(hours=1)},
     "purge-unverified-submissions": {
         "task": "feedback.purge_unverified",
         "schedule": timedelta(hours=1),

@@ -23,6 +23,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_case": ALL_STAFF,
     "view_statistics": frozenset({Role.SECRETARIAT, Role.ADMIN}),
     "manage_calendar": frozenset({Role.ADMIN}),
+    # Supervisors see their own unit's figures and follow-ups; the secretariat and administrators all.
+    "view_satisfaction": frozenset({Role.SECRETARIAT, Role.ADMIN, Role.SUPERVISOR}),
+    "view_follow_ups": frozenset({Role.SECRETARIAT, Role.ADMIN, Role.SUPERVISOR}),
     "view_outbox": frozenset({Role.ADMIN}),
     "retry_outbox": frozenset({Role.ADMIN}),
 }

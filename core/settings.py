@@ -35,6 +35,17 @@ SPECS: dict[str, SettingSpec] = {
     "extension_max_count": SettingSpec(3, "Extensions allowed per case", 0),
     "extension_max_total_days": SettingSpec(30, "Working days all extensions of a case may add up to", 0),
     "reminder_due_soon_working_days": SettingSpec(2, "Working days before the due date the handler is reminded", 1),
+    "survey_valid_days": SettingSpec(14, "Days a satisfaction-survey link stays valid", 1),
+    "survey_reminder_after_days": SettingSpec(0, "Days after which an unanswered survey is reminded once "
+                                                 "(0: never)", 0),
+    "survey_max_per_address_30_days": SettingSpec(2, "Survey invitations one e-mail address gets in 30 days", 0),
+    "survey_after_transfer_or_not_handled": SettingSpec(False, "Invite to the survey also when a case is "
+                                                               "transferred or not handled"),
+    "survey_min_responses": SettingSpec(5, "Fewer responses than this show 'too few responses' instead of scores", 1),
+    "survey_dissatisfied_at_or_below": SettingSpec(2, "An overall score at or below this opens a follow-up", 1),
+    "follow_up_working_days": SettingSpec(3, "Working days a unit has to answer a dissatisfied response", 1),
+    "follow_up_max_working_days": SettingSpec(10, "Working days a follow-up may take with the supervisor's "
+                                                  "extension", 1),
     "transfer_and_not_handled_notices": SettingSpec(True, "Mail the petitioner when a case is transferred or "
                                                           "registered as not handled"),
 }

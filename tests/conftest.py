@@ -199,7 +199,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     empty_tables(app)
 
 
-REFERENCE_TABLES = {"time_limit_classes"}
+REFERENCE_TABLES = {"time_limit_classes", "questionnaires"}
 
 
 def empty_tables(app) -> None:  # noqa: ANN001

@@ -153,3 +153,26 @@ def act(client, number: str, action: str, **fields):  # noqa: ANN001
     version = re.search(r'name="version" value="(\d+)"', page.text)
     data = {"csrf_token": csrf_token(page.text), "version": version.group(1) if version else "", **fields}
     return client.post(f"/staff/cases/{number}/{action}", data=data)
+
+
+def close_with_reply(app, db, *, email: str = "citizen@example.tw", outcome: str = "met",  # noqa: ANN001
+                     unit: str = "ROADS", language: str = "zh_Hant_TW") -> str:
+    """A case taken from registration to its approved reply through the pages; returns its number."""
+    number = register_case(db, email=email, language=language).number
+    act(staff_client(app, "intake@example.tw"), number, "route", unit=unit)
+    chief = staff_client(app, f"{unit.lower()}.chief@example.tw")
+    act(chief, number, "assign", handler=f"{unit.lower()}.handler@example.tw")
+    act(staff_client(app, f"{unit.lower()}.handler@example.tw"), number, "draft-reply", body="答覆內容。",
+        outcome=outcome)
+    answer = act(chief, number, "approve-reply")
+    assert answer.status_code == 303, answer.text
+    return number
+
+
+def survey_link(smtp, email: str) -> str:  # noqa: ANN001
+    links = re.findall(r"https?://\S+/survey/\S+", smtp.text(smtp.last_to(email)))
+    assert len(links) == 1, links
+    return path_of(links[0])
+
+
+ALL_FIVES = {"speed": "5", "attitude": "5", "clarity": "5", "solved": "5", "overall": "5"}

@@ -124,3 +124,41 @@ def test_staff_pages_are_accessible(page, live_server, app, db):
     page.wait_for_load_state()
     assert "roads.handler" in page.content()
     assert serious_violations(page) == []
+
+
+def test_answering_the_survey_in_a_real_browser_is_accessible(browser, live_server, app, db, smtp):
+    from tests.support import close_with_reply, make_agency, survey_link
+
+    make_agency(db)
+    close_with_reply(app, db)
+    link = survey_link(smtp, "citizen@example.tw")
+    context = browser.new_context(locale="zh-TW", viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    page.goto(live_server + link)
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="送出").click()  # nothing chosen: the errors must be accessible too
+    page.wait_for_load_state()
+    assert page.locator("#error-summary").is_visible()
+    assert serious_violations(page) == []
+    for key, score in {"speed": 4, "attitude": 5, "clarity": 4, "solved": 3, "overall": 4}.items():
+        page.locator(f"#{key}-{score}").check()
+    page.get_by_label(re.compile("其他意見|意見")).fill("謝謝承辦人")
+    page.get_by_role("button", name="送出").click()
+    page.wait_for_load_state()
+    assert "謝謝" in page.content()
+    assert serious_violations(page) == []
+    context.close()
+
+
+def test_the_satisfaction_report_is_accessible(page, live_server, app, db):
+    from tests.support import PASSWORD, make_agency
+
+    make_agency(db)
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("電子郵件").fill("secretariat@example.tw")
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_load_state()
+    for path in ("/staff/satisfaction", "/staff/follow-ups", "/staff/statistics"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path

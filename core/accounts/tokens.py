@@ -29,3 +29,22 @@ def staff_for_token(authorization: str | None) -> Staff | None:
         return None
     row.last_used_at = utcnow()
     return row.staff
+
+
+def token_required(view):  # noqa: ANN001, ANN201
+    """API view decorator: 401 without a valid token; otherwise g.api_user is the token's owner."""
+    from functools import wraps
+
+    from flask import g, request
+    from flask_babel import gettext as _
+    from flask_smorest import abort
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        staff = staff_for_token(request.headers.get("Authorization"))
+        if staff is None:
+            abort(401, message=_("A valid personal access token is required."))
+        g.api_user = staff
+        return view(*args, **kwargs)
+
+    return wrapped

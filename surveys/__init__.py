@@ -1,0 +1,22 @@
+"""Satisfaction surveys: invitation on closure, answers, per-unit aggregates, follow-ups."""
+
+from flask import Flask
+
+from core.signals import case_closed
+
+
+def _on_case_closed(case, **details) -> None:  # noqa: ANN001
+    from surveys.services import invite
+
+    invite(case, details.get("message"), details.get("how", "reply"))
+
+
+def init_app(app: Flask) -> None:
+    from core.extensions import api as smorest_api
+    from surveys import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.surveys_cli)
+    smorest_api.register_blueprint(api.blp)
+    # Listens to cases; cases never imports surveys. weak=False: the receiver is a module function.
+    case_closed.connect(_on_case_closed, weak=False)

@@ -1,0 +1,244 @@
+"""Survey invitations on closure, answers, and the units' follow-ups of dissatisfied answers.
+Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from cases.deadlines import load_calendar
+from core.accounts.models import Role, Staff
+from core.clock import taipei_now
+from core.db import utcnow
+from core.extensions import db
+from core.security import new_token, token_digest
+from core.settings import get_setting
+from notifications.outbox import enqueue
+from surveys.models import SLOTS, Questionnaire, SurveyFollowUp, SurveyInvitation, SurveyResponse
+
+SCORES = range(1, 6)
+COMMENT_MAX = 4000
+
+
+class SurveyError(Exception):
+    """`status` is the HTTP status the page answers with; `reason` names the page to show."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+def today() -> date:
+    return taipei_now().date()
+
+
+def current_questionnaire() -> Questionnaire:
+    return db.session.scalar(select(Questionnaire).order_by(Questionnaire.version.desc()).limit(1))
+
+
+# ------------------------------------------------------------------ invitations
+
+
+def invite(case: Any, message: Any | None, how: str) -> SurveyInvitation | None:
+    """Called when a case ends (the case_closed signal). Adds the survey link to the reply mail
+    when there is one, in the same transaction; else sends an invitation of its own."""
+    email = case.submission.email
+    if not email or db.session.scalar(select(SurveyInvitation.id).where(SurveyInvitation.case_id == case.id)):
+        return None
+    if how != "reply" and not get_setting("survey_after_transfer_or_not_handled"):
+        return None
+    since = utcnow() - timedelta(days=30)
+    recent = db.session.scalar(select(func.count()).select_from(SurveyInvitation)
+                               .where(SurveyInvitation.email == email, SurveyInvitation.sent_at >= since))
+    if recent >= get_setting("survey_max_per_address_30_days"):
+        return None  # nobody is asked more often than the setting allows
+    token = new_token()
+    now = utcnow()
+    invitation = SurveyInvitation(
+        case_id=case.id, questionnaire_id=current_questionnaire().id, token_digest=token_digest(token), email=email,
+        language=case.language, unit_id=case.unit_id, outcome=case.outcome or how, sent_at=now,
+        sent_on=today(), expires_at=now + timedelta(days=get_setting("survey_valid_days")),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    link = current_app.config["BASE_URL"] + url_for("surveys.form", token=token)
+    if message is not None and message.status == "pending":
+        message.secrets = {**(message.secrets or {}), "survey_link": link}  # a new dict: JSON change is seen
+    else:
+        _send_invitation(invitation, case, link, "survey_invitation", f"survey:{invitation.id}")
+    return invitation
+
+
+def _send_invitation(invitation: SurveyInvitation, case: Any, link: str, template: str, key: str) -> None:
+    enqueue(kind=f"surveys.{template}", to=invitation.email, template=template, language=invitation.language,
+            context={"name": case.submission.name, "case_number": case.number,
+                     "agency": current_app.config["AGENCY_NAME"],
+                     "expires_on": str(invitation.expires_at.date())},
+            secrets={"survey_link": link}, key=key)
+
+
+def remind_unanswered(day: date) -> int:
+    """At most one reminder per invitation, when the setting asks for one. The link cannot be
+    rebuilt from its digest, so the reminder points to the original mail's link."""
+    after = get_setting("survey_reminder_after_days")
+    if after <= 0:
+        return 0
+    ids = list(db.session.scalars(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.answered_at.is_(None), SurveyInvitation.reminded_at.is_(None),
+               SurveyInvitation.expires_at > utcnow(), SurveyInvitation.sent_on <= day - timedelta(days=after))
+        .values(reminded_at=utcnow()).returning(SurveyInvitation.id)
+        .execution_options(synchronize_session=False)
+    ))
+    from cases.models import Case
+
+    for invitation in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.id.in_(ids))):
+        case = db.session.get(Case, invitation.case_id)
+        enqueue(kind="surveys.survey_reminder", to=invitation.email, template="survey_reminder",
+                language=invitation.language,
+                context={"name": case.submission.name, "case_number": case.number,
+                         "agency": current_app.config["AGENCY_NAME"], "expires_on": str(invitation.expires_at.date())},
+                key=f"survey-reminder:{invitation.id}")
+    return len(ids)
+
+
+# ------------------------------------------------------------------ answering
+
+
+def find_invitation(token: str) -> SurveyInvitation:
+    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_digest == token_digest(token)))
+    if invitation is None:
+        raise SurveyError("unknown", 404)
+    if invitation.answered_at is not None:
+        raise SurveyError("answered", 409)
+    if invitation.expires_at < utcnow():
+        raise SurveyError("expired", 410)
+    return invitation
+
+
+def check_answers(questionnaire: Questionnaire, form: dict[str, Any]) -> tuple[dict[str, int], str, dict[str, str]]:
+    """Scores by question key, the comment, and errors by field (every question needs 1–5)."""
+    scores: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for question in questionnaire.questions:
+        raw = str(form.get(question["key"], "")).strip()
+        if raw.isdigit() and int(raw) in SCORES:
+            scores[question["key"]] = int(raw)
+        else:
+            errors[question["key"]] = _("Please choose one answer from 1 to 5.")
+    comment = str(form.get("comment", "")).replace("\x00", "").strip()
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = _("The comment may have at most %(n)d characters.", n=COMMENT_MAX)
+    return scores, comment, errors
+
+
+def answer(invitation: SurveyInvitation, scores: dict[str, int], comment: str) -> SurveyResponse:
+    """Record the answer once: the UPDATE that marks the invitation decides between two posts."""
+    questionnaire = db.session.get(Questionnaire, invitation.questionnaire_id)
+    won = db.session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.id == invitation.id, SurveyInvitation.answered_at.is_(None))
+        .values(answered_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise SurveyError("answered", 409)
+    slots = {f"s{i + 1}": scores.get(q["key"]) for i, q in enumerate(questionnaire.questions[:SLOTS])}
+    response = SurveyResponse(
+        invitation_id=invitation.id, questionnaire_id=questionnaire.id, unit_id=invitation.unit_id,
+        outcome=invitation.outcome, answered_on=today(), overall=scores["overall"], comment=comment, **slots,
+    )
+    db.session.add(response)
+    db.session.flush()
+    if response.overall <= get_setting("survey_dissatisfied_at_or_below"):
+        _open_follow_up(response)
+    return response
+
+
+def _open_follow_up(response: SurveyResponse) -> SurveyFollowUp:
+    opened = today()
+    due = load_calendar().add_working_days(opened, get_setting("follow_up_working_days"))
+    follow_up = SurveyFollowUp(response_id=response.id, unit_id=response.unit_id, opened_on=opened, due_on=due,
+                               original_due_on=due)
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up
+
+
+# ------------------------------------------------------------------ follow-ups
+
+
+class FollowUpRefused(Exception):
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _require_supervisor(follow_up: SurveyFollowUp, by: Staff) -> None:
+    if not by.has_role(Role.SUPERVISOR) or by.unit_id != follow_up.unit_id:
+        raise FollowUpRefused(_("Only a supervisor of the unit may do this."), 403)
+    if follow_up.answered_at is not None:
+        raise FollowUpRefused(_("This follow-up has been answered already."), 409)
+
+
+def answer_follow_up(follow_up: SurveyFollowUp, by: Staff, *, analysis: str, measures: str) -> SurveyFollowUp:
+    _require_supervisor(follow_up, by)
+    analysis, measures = (analysis or "").strip(), (measures or "").strip()
+    if not analysis or not measures:
+        raise FollowUpRefused(_("Please write both the analysis and the improvement measures."), 422)
+    if len(analysis) > 10_000 or len(measures) > 10_000:
+        raise FollowUpRefused(_("The text is too long."), 422)
+    won = db.session.execute(
+        update(SurveyFollowUp).where(SurveyFollowUp.id == follow_up.id, SurveyFollowUp.answered_at.is_(None))
+        .values(analysis=analysis, measures=measures, answered_by_id=by.id, answered_at=utcnow(), answered_on=today())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise FollowUpRefused(_("This follow-up has been answered already."), 409)
+    db.session.refresh(follow_up)
+    return follow_up
+
+
+def extend_follow_up(follow_up: SurveyFollowUp, by: Staff, *, days: int, reason: str) -> SurveyFollowUp:
+    """The supervisor's extension; the whole follow-up may take at most the setting's working days."""
+    _require_supervisor(follow_up, by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FollowUpRefused(_("Please give a reason."), 422)
+    calendar = load_calendar()
+    new_due = calendar.add_working_days(follow_up.due_on, max(int(days), 0))
+    if days < 1 or calendar.working_days_between(follow_up.opened_on, new_due) > get_setting(
+            "follow_up_max_working_days"):
+        raise FollowUpRefused(_("A follow-up may take at most %(n)d working days in all.",
+                                n=get_setting("follow_up_max_working_days")), 422)
+    follow_up.due_on, follow_up.extended_by_id, follow_up.extension_reason = new_due, by.id, reason
+    db.session.flush()
+    return follow_up
+
+
+def remind_overdue_follow_ups(day: date) -> int:
+    """Each overdue follow-up is reminded once, to the unit's supervisors (claimed by one UPDATE)."""
+    ids = list(db.session.scalars(
+        update(SurveyFollowUp)
+        .where(SurveyFollowUp.answered_at.is_(None), SurveyFollowUp.due_on < day, SurveyFollowUp.reminded.is_(False))
+        .values(reminded=True).returning(SurveyFollowUp.id).execution_options(synchronize_session=False)
+    ))
+    if not ids:
+        return 0
+    from core.accounts.models import StaffRole
+
+    rows = db.session.execute(
+        select(SurveyFollowUp.id, SurveyFollowUp.due_on, Staff.email, Staff.name)
+        .join(Staff, Staff.unit_id == SurveyFollowUp.unit_id).join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(SurveyFollowUp.id.in_(ids), StaffRole.role == Role.SUPERVISOR.value, Staff.active.is_(True))
+    ).all()
+    base = current_app.config["BASE_URL"]
+    for follow_up_id, due_on, email, name in rows:
+        enqueue(kind="surveys.follow_up_overdue", to=email, template="follow_up_overdue", language="zh_Hant_TW",
+                context={"name": name, "due_on": str(due_on), "url": f"{base}/staff/follow-ups/{follow_up_id}",
+                         "agency": current_app.config["AGENCY_NAME"]},
+                key=f"follow-up-overdue:{follow_up_id}:{email}")
+    return len(ids)
