@@ -41,6 +41,7 @@ def staff_home():
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),
         may_manage_calendar=can(current_user, "manage_calendar"),
+        may_see_satisfaction=can(current_user, "view_satisfaction"),
     )
 
 

@@ -158,3 +158,21 @@ def _number(value: str):  # noqa: ANN202
         except ValueError:
             continue
     return value or None
+
+
+def follow_ups_by_unit(start: date, end: date, today: date, unit_code: str | None = None) -> list[dict]:
+    """Follow-ups opened in the period, per unit: open, answered (on time / late), overdue now."""
+    from surveys.models import SurveyFollowUp as F
+
+    answered = F.answered_at.is_not(None)
+    query = (select(Unit.code, Unit.name, func.count(),
+                    func.sum(when((answered, 1), else_=0)),
+                    func.sum(when((answered & (F.answered_on <= F.due_on), 1), else_=0)),
+                    func.sum(when((~answered & (F.due_on < today), 1), else_=0)))
+             .outerjoin(Unit, Unit.id == F.unit_id).where(F.opened_on.between(start, end))
+             .group_by(Unit.code, Unit.name).order_by(Unit.code))
+    if unit_code:
+        query = query.where(Unit.code == unit_code)
+    return [{"unit": code or "", "unit_name": name or "", "opened": n, "answered": int(a or 0),
+             "answered_on_time": int(t or 0), "open": n - int(a or 0), "overdue": int(o or 0)}
+            for code, name, n, a, t, o in db.session.execute(query)]

@@ -58,6 +58,12 @@ def _in_language(language: str, template: str, **context) -> str:  # noqa: ANN00
         return render_template(template, **context)
 
 
+def _today() -> date:
+    from cases.services import today
+
+    return today()
+
+
 def _report_scope() -> tuple[date, date, str | None]:
     from cases.services import today
 
@@ -89,6 +95,7 @@ def report():
     return render_template("surveys/report.html", figures=figures, start=start, end=end, unit=unit, units=units,
                            questions=questionnaire.questions, outcomes=aggregates.by_outcome(start, end, unit),
                            months=months, unit_items=unit_items, month_items=month_items, outcome_labels=OUTCOME_LABELS,
+                           follow_up_rows=aggregates.follow_ups_by_unit(start, end, _today(), unit),
                            all_units=current_user.has_role(Role.SECRETARIAT, Role.ADMIN))
 
 

@@ -161,7 +161,8 @@ def test_a_dissatisfied_answer_opens_a_follow_up_that_is_reminded_once_when_over
         "csrf_token": csrf_token(page.text), "action": "extend", "days": "9", "reason": "需調閱資料"})
     assert extended.status_code == 422  # 3 + 9 > 10 working days
     answered = chief.post(f"/staff/follow-ups/{follow_up.id}", data={
-        "csrf_token": csrf_token(page.text), "analysis": "依法無法同意，說明不足。", "measures": "回覆時附上法令依據與替代方案。"})
+        "csrf_token": csrf_token(page.text), "analysis": "依法無法同意，說明不足。",
+        "measures": "回覆時附上法令依據與替代方案。"})
     assert answered.status_code == 303
     db.session.expire_all()
     assert db.session.get(SurveyFollowUp, follow_up.id).answered_by_id is not None
@@ -203,3 +204,19 @@ def test_the_report_api(app, db, smtp):
                       headers=handler).status_code == 403
     assert client.get("/api/v1/reports/satisfaction?from=x&to=2026-12-31", headers=headers).status_code == 422
     assert client.get("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31").status_code == 401
+
+
+def test_follow_ups_count_in_the_report(app, db, smtp):
+    make_agency(db)
+    close_with_reply(app, db)
+    link = survey_link(smtp, "citizen@example.tw")
+    citizen = app.test_client()
+    form = citizen.get(link)
+    citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "1"})
+    with app.app_context():
+        from cases.services import today
+        from surveys.aggregates import follow_ups_by_unit
+
+        [row] = follow_ups_by_unit(today(), today(), today())
+    assert row == {"unit": "ROADS", "unit_name": "養護工程處", "opened": 1, "answered": 0, "answered_on_time": 0,
+                   "open": 1, "overdue": 0}
