@@ -19,6 +19,7 @@ from cases.services import find_case, today
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.extensions import db
+from core.periods import period_from
 from core.policy import can, may_see_case, require
 from core.settings import get_setting
 
@@ -126,16 +127,7 @@ def _quote(name: str) -> str:
 
 
 def _period() -> tuple[date, date]:
-    t = today()
-    try:
-        start = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = date(t.year, 1, 1)
-    try:
-        end = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        end = t
-    return (start, end) if start <= end else (end, start)
+    return period_from(request.args, today())
 
 
 @bp.route("/staff/statistics")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cases.labels import OUTCOME_LABELS
 from core.accounts.models import Role, Unit
 from core.extensions import db, limiter
+from core.periods import period_from
 from core.policy import require
 from surveys import aggregates, services
 from surveys.models import Questionnaire, SurveyFollowUp, SurveyResponse
@@ -65,21 +66,11 @@ def _today() -> date:
 
 
 def _report_scope() -> tuple[date, date, str | None]:
-    from cases.services import today
-
-    t = today()
-    try:
-        start = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = date(t.year, 1, 1)
-    try:
-        end = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        end = t
+    start, end = period_from(request.args, _today())
     unit = (request.args.get("unit") or "").strip().upper()[:32] or None
     if not current_user.has_role(Role.SECRETARIAT, Role.ADMIN):
         unit = current_user.unit.code  # a supervisor sees their own unit
-    return (start, end, unit) if start <= end else (end, start, unit)
+    return start, end, unit
 
 
 @bp.route("/staff/satisfaction")
@@ -126,14 +117,12 @@ def _visible_follow_ups():
 @bp.route("/staff/follow-ups")
 @require("view_follow_ups")
 def follow_ups():
-    from cases.services import today
-
     show = request.args.get("show", "open")
     query = _visible_follow_ups()
     if show == "open":
         query = query.where(SurveyFollowUp.answered_at.is_(None))
     rows = db.session.scalars(query.order_by(SurveyFollowUp.due_on, SurveyFollowUp.id).limit(200)).all()
-    return render_template("surveys/follow_ups.html", rows=rows, show=show, today=today())
+    return render_template("surveys/follow_ups.html", rows=rows, show=show, today=_today())
 
 
 def _follow_up_or_404(follow_up_id: int) -> SurveyFollowUp:
