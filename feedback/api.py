@@ -72,6 +72,7 @@ class CaseStatusOut(Schema):
     due_on = fields.Date(allow_none=True)
     unit = fields.String(allow_none=True, metadata={"description": "Responsible unit (never a person)."})
     closed_on = fields.Date(allow_none=True)
+    reply = fields.String(allow_none=True, metadata={"description": "The reply as sent, once the case is closed."})
 
 
 def _decode(attachments: list[dict]) -> tuple[rules.Upload, ...]:

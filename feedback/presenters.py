@@ -18,6 +18,8 @@ def case_status(case: Case) -> dict[str, Any]:
         "due_on": case.due_on,
         "unit": case.unit.name if case.unit else None,
         "closed_on": case.closed_on,
+        # Once closed, the reply as sent (never a draft).
+        "reply": case.sent_reply.body if case.state == CaseState.CLOSED and case.sent_reply else None,
     }
 
 

@@ -94,3 +94,27 @@ def test_case_numbers_are_roc_year_and_sequence(client, smtp, db):
     numbers = list(db.session.scalars(sa.select(Case.number).order_by(Case.id)))
     year = roc_year(taipei_now().date())
     assert numbers == [f"{year}{n:07d}" for n in (1, 2, 3)]
+
+
+def test_once_closed_the_tracking_page_shows_the_reply(app, client, smtp, db):
+    from tests.support import act, make_agency, staff_client, submit_and_verify
+
+    make_agency(db)
+    number, code = submit_and_verify(client, smtp)
+    act(staff_client(app, "intake@example.tw"), number, "route", unit="ROADS")
+    chief = staff_client(app, "roads.chief@example.tw")
+    act(chief, number, "assign", handler="roads.handler@example.tw")
+    before = client.post("/api/v1/track", json={"case_number": number, "access_code": code}).json
+    assert before["status"] == "in_progress" and before["unit"] == "養護工程處" and before["reply"] is None
+    act(staff_client(app, "roads.handler@example.tw"), number, "draft-reply", body="路燈已於今日修復。")
+    drafted = client.post("/api/v1/track", json={"case_number": number, "access_code": code}).json
+    assert drafted["reply"] is None  # a draft is never shown
+    act(chief, number, "approve-reply")
+    after = client.post("/api/v1/track", json={"case_number": number, "access_code": code}).json
+    assert after["status"] == "closed" and after["reply"] == "路燈已於今日修復。" and after["closed_on"]
+    from tests.support import csrf_token
+
+    page = client.get("/track")
+    html = client.post("/track", data={"csrf_token": csrf_token(page.text), "case_number": number,
+                                       "access_code": code}).text
+    assert "路燈已於今日修復。" in html and "已結案" in html
