@@ -22,6 +22,7 @@ from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting
+from core.urls import external_url
 from notifications.outbox import enqueue, enqueue_many
 
 STAFF_LANGUAGE = "zh_Hant_TW"
@@ -142,8 +143,8 @@ def _working_person(row: ReminderRow, today: date) -> Person | None:
 
 
 def _case_context(row: ReminderRow) -> dict:
-    base = current_app.config["BASE_URL"]
-    return {"case_number": row.number, "due_on": str(row.due_on), "url": f"{base}/staff/cases/{row.number}",
+    return {"case_number": row.number, "due_on": str(row.due_on),
+            "url": external_url("cases.case_page", number=row.number),
             "subject": "（保密案件）" if row.confidential else row.subject, "unit": row.unit_name or "",
             "agency": current_app.config["AGENCY_NAME"]}
 
@@ -202,7 +203,7 @@ def sweep(today: date) -> dict[str, int]:
             enqueue(kind="cases.overdue_digest", to=staff.email, template="overdue_digest",
                     language=STAFF_LANGUAGE, context={
                         "name": staff.name, "today": str(today), "cases": cases, "total": len(rows),
-                        "list_url": current_app.config["BASE_URL"] + "/staff/?queue=all&due=overdue",
+                        "list_url": external_url("cases.staff_home", queue="all", due="overdue"),
                         "agency": current_app.config["AGENCY_NAME"]},
                     key=f"overdue_digest:{staff.id}:{today}")
             sent["overdue_digest"] += 1

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from cases import deadlines, statistics
@@ -34,11 +34,16 @@ def _soon_until() -> date:
 @require("staff_home")
 def staff_home():
     f = CaseFilter.from_args(request.args, default_queue(current_user))
-    rows, next_before = page_of(filtered(current_user, f, today(), _soon_until()), f.before)
+    soon_until = _soon_until()
+    rows, next_before = page_of(filtered(current_user, f, today(), soon_until), f.before)
+    # At a glance: what the user is accountable for that is overdue or due soon.
+    glance = {due: db.session.scalar(select(func.count()).select_from(
+        filtered(current_user, CaseFilter(queue=f.queue, due=due), today(), soon_until).subquery()))
+        for due in ("overdue", "soon")}
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all()
     return render_template(
         "cases/staff_home.html", rows=rows, f=f, next_before=next_before, queues=QUEUES, units=units,
-        channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, today=today(),
+        channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, today=today(), glance=glance,
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),
         may_manage_calendar=can(current_user, "manage_calendar"),

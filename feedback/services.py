@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import delete, select, update
 
 from cases.models import Case
@@ -17,6 +17,7 @@ from core.db import utcnow
 from core.extensions import db
 from core.security import new_token, normalise_code, token_digest, verify_secret
 from core.settings import get_setting
+from core.urls import external_url
 from feedback import rules
 from feedback.models import Attachment, ReceivedVia, Source, Submission
 from notifications.outbox import enqueue
@@ -177,11 +178,6 @@ def purge_unverified(now: datetime | None = None) -> int:
     return db.session.execute(
         delete(Submission).where(Submission.id.in_(expired)).execution_options(synchronize_session=False)
     ).rowcount
-
-
-def external_url(endpoint: str, **values: str) -> str:
-    """Links in mail use BASE_URL, not the request's host (which a client can forge)."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, _external=False, **values)
 
 
 def _local_date(moment: datetime | None) -> str:

@@ -31,6 +31,8 @@ class SurveyInvitation(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # The reminder carries a link of its own (tokens are kept only as digests, so the first cannot be resent).
+    reminder_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     language: Mapped[str] = mapped_column(String(16))
     # The unit that handled the case when it closed, and how the matter ended.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
@@ -17,6 +17,7 @@ from core.db import utcnow
 from core.extensions import db
 from core.security import new_token, token_digest
 from core.settings import get_setting
+from core.urls import external_url
 from notifications.outbox import enqueue
 from surveys.models import SLOTS, Questionnaire, SurveyFollowUp, SurveyInvitation, SurveyResponse
 
@@ -65,7 +66,7 @@ def invite(case: Any, message: Any | None, how: str) -> SurveyInvitation | None:
     )
     db.session.add(invitation)
     db.session.flush()
-    link = current_app.config["BASE_URL"] + url_for("surveys.form", token=token)
+    link = external_url("surveys.form", token=token)
     if message is not None and message.status == "pending":
         message.secrets = {**(message.secrets or {}), "survey_link": link}  # a new dict: JSON change is seen
     else:
@@ -82,8 +83,8 @@ def _send_invitation(invitation: SurveyInvitation, case: Any, link: str, templat
 
 
 def remind_unanswered(day: date) -> int:
-    """At most one reminder per invitation, when the setting asks for one. The link cannot be
-    rebuilt from its digest, so the reminder points to the original mail's link."""
+    """At most one reminder per invitation, when the setting asks for one, with a link of its own
+    (the first link keeps working too)."""
     after = get_setting("survey_reminder_after_days")
     if after <= 0:
         return 0
@@ -98,11 +99,11 @@ def remind_unanswered(day: date) -> int:
 
     for invitation in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.id.in_(ids))):
         case = db.session.get(Case, invitation.case_id)
-        enqueue(kind="surveys.survey_reminder", to=invitation.email, template="survey_reminder",
-                language=invitation.language,
-                context={"name": case.submission.name, "case_number": case.number,
-                         "agency": current_app.config["AGENCY_NAME"], "expires_on": str(invitation.expires_at.date())},
-                key=f"survey-reminder:{invitation.id}")
+        token = new_token()
+        invitation.reminder_digest = token_digest(token)
+        link = external_url("surveys.form", token=token)
+        _send_invitation(invitation, case, link, "survey_reminder", f"survey-reminder:{invitation.id}")
+    db.session.flush()
     return len(ids)
 
 
@@ -110,7 +111,9 @@ def remind_unanswered(day: date) -> int:
 
 
 def find_invitation(token: str) -> SurveyInvitation:
-    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_digest == token_digest(token)))
+    digest = token_digest(token)
+    invitation = db.session.scalar(select(SurveyInvitation).where(
+        or_(SurveyInvitation.token_digest == digest, SurveyInvitation.reminder_digest == digest)))
     if invitation is None:
         raise SurveyError("unknown", 404)
     if invitation.answered_at is not None:
@@ -235,10 +238,10 @@ def remind_overdue_follow_ups(day: date) -> int:
         .join(Staff, Staff.unit_id == SurveyFollowUp.unit_id).join(StaffRole, StaffRole.staff_id == Staff.id)
         .where(SurveyFollowUp.id.in_(ids), StaffRole.role == Role.SUPERVISOR.value, Staff.active.is_(True))
     ).all()
-    base = current_app.config["BASE_URL"]
     for follow_up_id, due_on, email, name in rows:
+        url = external_url("surveys.follow_up", follow_up_id=follow_up_id)
         enqueue(kind="surveys.follow_up_overdue", to=email, template="follow_up_overdue", language="zh_Hant_TW",
-                context={"name": name, "due_on": str(due_on), "url": f"{base}/staff/follow-ups/{follow_up_id}",
+                context={"name": name, "due_on": str(due_on), "url": url,
                          "agency": current_app.config["AGENCY_NAME"]},
                 key=f"follow-up-overdue:{follow_up_id}:{email}")
     return len(ids)

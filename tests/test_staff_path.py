@@ -152,3 +152,24 @@ def test_an_impossible_action_is_refused_with_a_message_and_changes_nothing(app,
     assert late.status_code == 409
     assert _case(db, number).state == "registered"
     assert handler.get(f"/staff/cases/{number}").status_code == 404  # not routed to the handler's unit
+
+
+def test_the_queue_shows_at_a_glance_what_is_overdue_and_due_soon(app, db):
+    from cases.models import Case
+    from cases.services import today
+
+    make_agency(db)
+    late, soon = register_case(db).number, register_case(db, email="b@example.tw").number
+    intake = staff_client(app, "intake@example.tw")
+    for number in (late, soon):
+        act(intake, number, "route", unit="ROADS")
+    with app.app_context():
+        from datetime import timedelta
+
+        db.session.execute(sa.update(Case).where(Case.number == late).values(due_on=today() - timedelta(days=3)))
+        db.session.execute(sa.update(Case).where(Case.number == soon).values(due_on=today()))
+        db.session.commit()
+    page = staff_client(app, "roads.chief@example.tw").get("/staff/?queue=unit").text
+    assert "逾期：1" in page and "即將到期：1" in page
+    overdue = staff_client(app, "roads.chief@example.tw").get("/staff/?queue=unit&due=overdue").text
+    assert late in overdue and soon not in overdue

@@ -220,3 +220,33 @@ def test_follow_ups_count_in_the_report(app, db, smtp):
         [row] = follow_ups_by_unit(today(), today(), today())
     assert row == {"unit": "ROADS", "unit_name": "養護工程處", "opened": 1, "answered": 0, "answered_on_time": 0,
                    "open": 1, "overdue": 0}
+
+
+def test_one_reminder_when_the_setting_asks_for_it(app, db, smtp):
+    from core.settings import set_setting
+    from surveys.models import SurveyResponse
+    from surveys.services import remind_unanswered, today
+
+    make_agency(db)
+    close_with_reply(app, db)
+    first_link = survey_link(smtp, "citizen@example.tw")
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        assert remind_unanswered(today() + timedelta(days=5)) == 0  # off by default
+        set_setting("survey_reminder_after_days", 3)
+        ext_db.session.commit()
+        assert remind_unanswered(today() + timedelta(days=2)) == 0  # not yet
+        assert remind_unanswered(today() + timedelta(days=3)) == 1
+        ext_db.session.commit()
+        assert remind_unanswered(today() + timedelta(days=4)) == 0  # once only
+        ext_db.session.commit()
+    reminder = smtp.last_to("citizen@example.tw")
+    assert "提醒" in smtp.subject(reminder)
+    second_link = survey_link(smtp, "citizen@example.tw")
+    assert second_link != first_link
+    citizen = app.test_client()
+    form = citizen.get(second_link)
+    assert citizen.post(second_link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES}).status_code == 200
+    assert citizen.get(first_link).status_code == 409  # either link: answered once
+    assert _count(db, SurveyResponse) == 1

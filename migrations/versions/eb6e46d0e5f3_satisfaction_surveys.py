@@ -32,6 +32,7 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('questionnaire_id', sa.Integer(), nullable=False),
     sa.Column('token_digest', sa.String(length=64), nullable=False),
+    sa.Column('reminder_digest', sa.String(length=64), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
@@ -46,6 +47,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_survey_invitations_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_invitations')),
     sa.UniqueConstraint('case_id', name=op.f('uq_survey_invitations_case_id')),
+    sa.UniqueConstraint('reminder_digest', name=op.f('uq_survey_invitations_reminder_digest')),
     sa.UniqueConstraint('token_digest', name=op.f('uq_survey_invitations_token_digest'))
     )
     with op.batch_alter_table('survey_invitations', schema=None) as batch_op:
