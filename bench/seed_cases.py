@@ -48,15 +48,16 @@ def main() -> None:
             ("roles", """INSERT INTO staff_roles (staff_id, role)
                 SELECT id, CASE WHEN id % 4 = 1 THEN 'supervisor' ELSE 'handler' END FROM staff"""),
             ("secretariat", """INSERT INTO staff_roles (staff_id, role) VALUES (1, 'secretariat'), (1, 'intake')"""),
-            ("submissions", """INSERT INTO submissions (channel, category, confidential, name, email, phone, address,
+            ("submissions", """INSERT INTO submissions (channel, category, confidential,
                     language, subject, body, source, received_via, verified_at, created_at)
                 SELECT (ARRAY['petition', 'mailbox', 'complaint'])[1 + i % 3],
-                       CASE WHEN i % 3 = 2 THEN 'service' END, i % 97 = 0,
-                       '陳情人' || i, 'c' || i || '@example.tw', '', '', 'zh_Hant_TW',
+                       CASE WHEN i % 3 = 2 THEN 'service' END, i % 97 = 0, 'zh_Hant_TW',
                        (ARRAY['路燈不亮', '道路坑洞', '公園設施損壞', '噪音陳情', '違規停車', '垃圾清運'])[1 + i % 6]
                          || ' ' || md5(i::text),
                        '陳情內容 ' || i, 'web', 'online', now(), now()
                 FROM generate_series(1, :n) i"""),
+            ("identities", """INSERT INTO petitioner_identities (submission_id, name, email, phone, address)
+                SELECT i, '陳情人' || i, 'c' || i || '@example.tw', '', '' FROM generate_series(1, :n) i"""),
             ("cases", """INSERT INTO cases (number, submission_id, channel, category, state, unit_id, handler_id,
                     confidential, language, lacks_identity, access_code_hash, received_at, received_on, limit_class,
                     original_due_on, due_on, closed_on, days_used, topic, created_at, updated_at, version)

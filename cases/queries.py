@@ -101,18 +101,18 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
 
 
 def _text_match(q: str):  # noqa: ANN202
-    from feedback.models import Submission
+    from feedback.models import PetitionerIdentity, Submission
 
     if q.isdigit():
         # A prefix as a range, so the unique index on number serves it (case numbers are all digits).
         return Case.number.between(q, q + "9" * (20 - len(q)))
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    by_text = select(Submission.id).where(or_(
-        Submission.subject.ilike(pattern, escape="\\"),
-        # A confidential petitioner is never found by name (their identity is not the case's).
-        and_(Submission.name.ilike(pattern, escape="\\"), Submission.confidential.is_(False)),
-    ))
-    return Case.submission_id.in_(by_text)
+    by_subject = select(Submission.id).where(Submission.subject.ilike(pattern, escape="\\"))
+    # A confidential petitioner is never found by name: the search would reveal who reported.
+    by_name = (select(PetitionerIdentity.submission_id)
+               .join(Submission, Submission.id == PetitionerIdentity.submission_id)
+               .where(PetitionerIdentity.name.ilike(pattern, escape="\\"), Submission.confidential.is_(False)))
+    return or_(Case.submission_id.in_(by_subject), Case.submission_id.in_(by_name))
 
 
 def page_of(query: Select, before: int | None, size: int = PAGE_SIZE) -> tuple[list[Case], int | None]:

@@ -51,17 +51,12 @@ class Submission(db.Model):
         # (plain indexes on SQLite, which ignores the PostgreSQL options).
         Index("ix_submissions_subject_trgm", "subject", postgresql_using="gin",
               postgresql_ops={"subject": "gin_trgm_ops"}),
-        Index("ix_submissions_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(20))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
-    name: Mapped[str] = mapped_column(String(100), default="")
-    email: Mapped[str] = mapped_column(String(254), default="")
-    phone: Mapped[str] = mapped_column(String(30), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -75,15 +70,78 @@ class Submission(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    identity_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id",
         lazy="selectin",
     )
+    # Who the petitioner is lives in its own table (rule 40: kept apart from the case), read
+    # through these properties by the services that mail the petitioner; pages show it only
+    # through cases.privacy, which masks and logs.
+    identity: Mapped[PetitionerIdentity | None] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", uselist=False, lazy="joined",
+    )
+
+    def _identity(self) -> PetitionerIdentity:
+        if self.identity is None:
+            self.identity = PetitionerIdentity()
+        return self.identity
+
+    @property
+    def name(self) -> str:
+        return self.identity.name if self.identity else ""
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._identity().name = value
+
+    @property
+    def email(self) -> str:
+        return self.identity.email if self.identity else ""
+
+    @email.setter
+    def email(self, value: str) -> None:
+        self._identity().email = value
+
+    @property
+    def phone(self) -> str:
+        return self.identity.phone if self.identity else ""
+
+    @phone.setter
+    def phone(self, value: str) -> None:
+        self._identity().phone = value
+
+    @property
+    def address(self) -> str:
+        return self.identity.address if self.identity else ""
+
+    @address.setter
+    def address(self, value: str) -> None:
+        self._identity().address = value
 
     @property
     def lacks_identity(self) -> bool:
         """Domain rule 27 (1): no real name, or no way to reach the petitioner."""
         return not self.name.strip() or not (self.email or self.phone or self.address)
+
+
+class PetitionerIdentity(db.Model):
+    """The petitioner's identifying data, apart from the submission; erased after the retention period."""
+
+    __tablename__ = "petitioner_identities"
+    __table_args__ = (
+        Index("ix_petitioner_identities_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+    )
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+
+    submission: Mapped[Submission] = relationship(back_populates="identity")
 
 
 class Attachment(db.Model):
@@ -97,5 +155,7 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # Identifying attachments (a signed letter, an ID card) are shown only where the identity is.
+    identifying: Mapped[bool] = mapped_column(Boolean, default=False)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")

@@ -19,7 +19,7 @@ from core.security import new_token, normalise_code, token_digest, verify_secret
 from core.settings import get_setting
 from core.urls import external_url
 from feedback import rules
-from feedback.models import Attachment, ReceivedVia, Source, Submission
+from feedback.models import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission
 from notifications.outbox import enqueue
 
 
@@ -175,6 +175,7 @@ def purge_unverified(now: datetime | None = None) -> int:
         Submission.verified_at.is_(None), Submission.verification_expires_at < now
     )
     db.session.execute(delete(Attachment).where(Attachment.submission_id.in_(expired)))
+    db.session.execute(delete(PetitionerIdentity).where(PetitionerIdentity.submission_id.in_(expired)))
     return db.session.execute(
         delete(Submission).where(Submission.id.in_(expired)).execution_options(synchronize_session=False)
     ).rowcount
