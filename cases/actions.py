@@ -69,6 +69,8 @@ ACTIONS: dict[str, tuple[str, Handler]] = {
     "approve-extension": ("approve_extension", lambda c, u, d, v: services.approve_extension(c, u, version=v)),
     "refuse-extension": ("refuse_extension", lambda c, u, d, v: services.refuse_extension(
         c, u, reason=_str(d, "reason"), version=v)),
+    "refer-to-ethics": ("refer_to_ethics", lambda c, u, d, v: services.refer_to_ethics(
+        c, u, reason=_str(d, "reason"), version=v)),
 }
 
 

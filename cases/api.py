@@ -141,6 +141,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
                                                                 validate=validate.OneOf(NOT_HANDLED_GROUNDS)),
                            note=fields.String(load_default="")),
     "link": _schema("LinkIn", to=fields.String(required=True, metadata={"description": "Earlier case number."})),
+    "refer-to-ethics": _schema("ReferToEthicsIn", reason=fields.String(required=True)),
 }
 assert set(ACTION_SCHEMAS) == set(ACTIONS), "every action needs its API schema"
 

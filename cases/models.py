@@ -247,3 +247,65 @@ class ReminderLedger(db.Model):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     on_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdentityReveal(db.Model):
+    """A request to see a confidential petitioner's identity; only an ethics officer approves it."""
+
+    __tablename__ = "identity_reveals"
+    __table_args__ = (Index("ix_identity_reveals_case_staff", "case_id", "requested_by_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved: Mapped[bool | None] = mapped_column(Boolean)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship()
+    requested_by: Mapped[Staff] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class PersonalDataAccess(db.Model):
+    """Every view of a petitioner's identifying data: who, when, which case, why."""
+
+    __tablename__ = "personal_data_access"
+    __table_args__ = (
+        Index("ix_personal_data_access_staff_at", "staff_id", "at"),
+        Index("ix_personal_data_access_case_at", "case_id", "at"),
+        Index("ix_personal_data_access_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    purpose: Mapped[str] = mapped_column(String(20))   # page, api, reveal, ethics
+    reveal_id: Mapped[int | None] = mapped_column(ForeignKey("identity_reveals.id"))
+
+    staff: Mapped[Staff] = relationship()
+    case: Mapped[Case] = relationship()
+
+
+class EthicsReferral(db.Model):
+    """移請政風室: a case a member of staff referred to the ethics office, with the reason."""
+
+    __tablename__ = "ethics_referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    referred_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ethics_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    ethics_case: Mapped[Case | None] = relationship(foreign_keys=[ethics_case_id])
+    referred_by: Mapped[Staff] = relationship(foreign_keys=[referred_by_id])

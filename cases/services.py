@@ -89,9 +89,35 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
         from_state=None, to_state=case.state,
         note="lacks identity: rule 27(1)" if case.lacks_identity else "",
     ))
+    _route_integrity_complaint(case)
     db.session.flush()
     case_registered.send(case, by=by)
     return case, access_code
+
+
+def _route_integrity_complaint(case: Case) -> None:
+    """An integrity or misconduct complaint goes straight to the ethics office (a setting; rule 46)."""
+    if case.channel != "complaint" or case.category != "integrity":
+        return
+    if not get_setting("route_integrity_complaints_to_ethics"):
+        return
+    ethics = db.session.scalar(select(Unit).where(Unit.is_ethics_office.is_(True), Unit.active.is_(True))
+                               .order_by(Unit.id).limit(1))
+    if ethics is None:
+        return
+    case.unit, case.state = ethics, CaseState.ROUTED.value
+    db.session.add(CaseEvent(case_id=case.id, actor_id=None, action="route", from_state=CaseState.REGISTERED.value,
+                             to_state=case.state, note=f"→ {ethics.code} (integrity complaint)"))
+
+
+def refer_to_ethics(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Case:
+    from cases.models import EthicsReferral
+
+    reason = _text(reason, _("Reason"))
+    transition(case, "refer_to_ethics", by, note=reason, expected_version=version)
+    db.session.add(EthicsReferral(case_id=case.id, reason=reason, referred_by_id=by.id))
+    db.session.flush()
+    return case
 
 
 def find_case(number: str) -> Case | None:

@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases import deadlines, statistics
+from cases import deadlines, privacy, statistics
 from cases.actions import available, perform
 from cases.labels import CHANNEL_LABELS, GROUND_LABELS, OUTCOME_LABELS, STAT_HEADINGS, STATE_LABELS
-from cases.models import CalendarDay, Case
+from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, PersonalDataAccess
 from cases.queries import QUEUES, CaseFilter, default_queue, filtered, page_of
 from cases.services import find_case, today
 from cases.workflow import TransitionRefused
@@ -48,6 +48,7 @@ def staff_home():
         may_see_statistics=can(current_user, "view_statistics"),
         may_manage_calendar=can(current_user, "manage_calendar"),
         may_see_satisfaction=can(current_user, "view_satisfaction"),
+        may_use_ethics_desk=can(current_user, "ethics_desk"), may_see_access_log=can(current_user, "view_access_log"),
     )
 
 
@@ -73,8 +74,14 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         t = today()
         days_left = (calendar.working_days_between(t, case.due_on) if case.due_on >= t
                      else -calendar.working_days_between(case.due_on, t))
+    person = privacy.petitioner(current_user, case, "page")  # logs a view of identifying data
+    pending_reveal = db.session.scalar(select(IdentityReveal.id).where(
+        IdentityReveal.case_id == case.id, IdentityReveal.requested_by_id == current_user.id,
+        IdentityReveal.decided_at.is_(None)).limit(1)) if person["masked"] else None
+    referrals = db.session.scalars(select(EthicsReferral).where(EthicsReferral.case_id == case.id)).all()
     return render_template(
-        "cases/case.html", case=case, actions=available(case, current_user), error=error,
+        "cases/case.html", case=case, actions=available(case, current_user), error=error, person=person,
+        pending_reveal=pending_reveal, referrals=referrals,
         units=db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all(),
         unit_staff=unit_staff, limit_classes=deadlines.limit_classes(), days_left=days_left,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, outcome_labels=OUTCOME_LABELS,
@@ -86,7 +93,9 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
 @bp.route("/staff/cases/<number>")
 @require("view_case")
 def case_page(number: str):
-    return _render_case(_case_or_404(number))
+    page = _render_case(_case_or_404(number))
+    db.session.commit()  # the access log of the view
+    return page
 
 
 @bp.route("/staff/cases/<number>/<action>", methods=["POST"])
@@ -99,11 +108,15 @@ def case_action(number: str, action: str):
         db.session.commit()
     except TransitionRefused as exc:
         db.session.rollback()
-        return _render_case(_case_or_404(number), exc.status, exc.message)
+        page = _render_case(_case_or_404(number), exc.status, exc.message)
+        db.session.commit()
+        return page
     except StaleDataError:
         db.session.rollback()
-        return _render_case(_case_or_404(number), 409,
+        page = _render_case(_case_or_404(number), 409,
                             _("Someone else changed this case in the meantime. Please check it and try again."))
+        db.session.commit()
+        return page
     flash(_("Done."), "success")
     return redirect(url_for("cases.case_page", number=number), code=303)
 
@@ -119,6 +132,11 @@ def attachment(attachment_id: int):
     case = db.session.scalar(select(Case).where(Case.submission_id == item.submission_id))
     if case is None or not may_see_case(current_user, case):
         abort(404)
+    if item.identifying:
+        if not privacy.identity_visible(current_user, case)[0]:
+            abort(404)
+        privacy.petitioner(current_user, case, "attachment")  # logged like any view of the identity
+        db.session.commit()
     return Response(item.data, mimetype=item.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(item.filename)}",
         "Cache-Control": "private, no-store",
@@ -188,3 +206,89 @@ def calendar_page():
     return render_template("cases/calendar.html", days=days), status
 
 
+
+
+@bp.route("/staff/cases/<number>/identity-request", methods=["POST"])
+@require("view_case")
+def request_identity(number: str):
+    case = _case_or_404(number)
+    try:
+        privacy.request_reveal(case, current_user, request.form.get("reason", ""))
+    except TransitionRefused as exc:
+        db.session.rollback()
+        page = _render_case(case, exc.status, exc.message)
+        db.session.commit()
+        return page
+    db.session.commit()
+    flash(_("Your request was sent to the ethics office."), "success")
+    return redirect(url_for("cases.case_page", number=number), code=303)
+
+
+@bp.route("/staff/ethics")
+@require("ethics_desk")
+def ethics_desk():
+    from cases.ethics import open_referrals
+
+    reveals = db.session.scalars(select(IdentityReveal).where(IdentityReveal.decided_at.is_(None))
+                                 .order_by(IdentityReveal.id)).all()
+    return render_template("cases/ethics.html", reveals=reveals, referrals=open_referrals())
+
+
+@bp.route("/staff/ethics/reveals/<int:reveal_id>", methods=["POST"])
+@require("ethics_desk")
+def decide_reveal(reveal_id: int):
+    reveal = db.session.get(IdentityReveal, reveal_id) or abort(404)
+    try:
+        privacy.decide_reveal(reveal, current_user, request.form.get("decision") == "approve",
+                              request.form.get("note", ""))
+    except TransitionRefused as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("cases.ethics_desk"), code=303)
+    db.session.commit()
+    flash(_("Decision recorded."), "success")
+    return redirect(url_for("cases.ethics_desk"), code=303)
+
+
+@bp.route("/staff/ethics/referrals/<int:referral_id>/open", methods=["POST"])
+@require("ethics_desk")
+def open_referral(referral_id: int):
+    from cases.ethics import open_case_from_referral
+
+    referral = db.session.get(EthicsReferral, referral_id) or abort(404)
+    try:
+        case = open_case_from_referral(referral, current_user)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("cases.ethics_desk"), code=303)
+    db.session.commit()
+    return redirect(url_for("cases.case_page", number=case.number), code=303)
+
+
+@bp.route("/staff/access-log")
+@require("view_access_log")
+def access_log():
+    from datetime import datetime, time, timedelta
+
+    from core.accounts.services import find_staff
+    from core.clock import TAIPEI
+
+    start, end = period_from(request.args, today())
+    since = datetime.combine(start, time(0), TAIPEI)
+    until = datetime.combine(end + timedelta(days=1), time(0), TAIPEI)
+    query = (select(PersonalDataAccess).where(PersonalDataAccess.at >= since, PersonalDataAccess.at < until)
+             .order_by(PersonalDataAccess.id.desc()))
+    who = (request.args.get("staff") or "").strip()[:254]
+    number = (request.args.get("case") or "").strip()[:20]
+    if who:
+        staff = find_staff(who)
+        query = query.where(PersonalDataAccess.staff_id == (staff.id if staff else -1))
+    if number:
+        query = query.where(PersonalDataAccess.case_id.in_(select(Case.id).where(Case.number == number)))
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(PersonalDataAccess.id < before)
+    rows = db.session.scalars(query.limit(101)).all()
+    return render_template("cases/access_log.html", rows=rows[:100], start=start, end=end, who=who, number=number,
+                           next_before=rows[99].id if len(rows) > 100 else None)

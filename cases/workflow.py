@@ -45,6 +45,8 @@ TRANSITIONS: dict[str, Transition] = {
     "request_extension": _t(WORKING, None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
     "approve_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
     "refuse_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
+    # 移請政風室: any handler or supervisor of the unit, in any state (a closed case may reveal misconduct).
+    "refer_to_ethics": _t(set(S), None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
 }
 
 

@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_satisfaction": frozenset({Role.SECRETARIAT, Role.ADMIN, Role.SUPERVISOR}),
     "view_follow_ups": frozenset({Role.SECRETARIAT, Role.ADMIN, Role.SUPERVISOR}),
     "view_outbox": frozenset({Role.ADMIN}),
+    "ethics_desk": frozenset({Role.ETHICS}),
+    "view_access_log": frozenset({Role.ETHICS, Role.ADMIN}),
     "retry_outbox": frozenset({Role.ADMIN}),
 }
 
@@ -46,6 +48,9 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 
 def may_see_case(user: Any, case: Any) -> bool:
     if user.has_role(*AGENCY_WIDE):
+        return True
+    # The ethics office sees every confidential case (it decides who may see the reporter).
+    if user.has_role(Role.ETHICS) and case.confidential:
         return True
     return case.unit_id is not None and case.unit_id == user.unit_id
 

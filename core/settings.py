@@ -35,6 +35,10 @@ SPECS: dict[str, SettingSpec] = {
     "extension_max_count": SettingSpec(3, "Extensions allowed per case", 0),
     "extension_max_total_days": SettingSpec(30, "Working days all extensions of a case may add up to", 0),
     "reminder_due_soon_working_days": SettingSpec(2, "Working days before the due date the handler is reminded", 1),
+    "route_integrity_complaints_to_ethics": SettingSpec(True, "Route complaints about integrity or misconduct "
+                                                              "to the ethics office on registration"),
+    "identity_retention_years": SettingSpec(5, "Years after closure after which the petitioner's identifying data "
+                                               "is erased", 1),
     "survey_valid_days": SettingSpec(14, "Days a satisfaction-survey link stays valid", 1),
     "survey_reminder_after_days": SettingSpec(0, "Days after which an unanswered survey is reminded once "
                                                  "(0: never)", 0),

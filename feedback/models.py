@@ -36,6 +36,7 @@ class ReceivedVia(enum.StrEnum):
     COUNTER = "counter"
     LETTER = "letter"
     FAX = "fax"
+    REFERRAL = "referral"  # opened by the ethics office from a member of staff's referral
 
 
 class Submission(db.Model):

@@ -164,7 +164,8 @@ def check(data: SubmissionInput, limits: Limits, *, staff: bool = False) -> dict
     if not staff and not data.consent:
         add("consent", _("Please agree to the use of your personal data for handling this case."))
 
-    if staff and data.received_via not in {v.value for v in ReceivedVia if v != ReceivedVia.ONLINE}:
+    if staff and data.received_via not in {v.value for v in ReceivedVia
+                                           if v not in (ReceivedVia.ONLINE, ReceivedVia.REFERRAL)}:
         add("received_via", _("Choose how the petition was received."))
 
     _check_attachments(data.attachments, limits, add)

@@ -60,8 +60,9 @@ def _new_submission(data: rules.SubmissionInput, *, language: str, source: Sourc
         received_via=data.received_via,
     )
     submission.attachments = [
+        # In a confidential complaint every attachment may identify the reporter: sealed by default.
         Attachment(filename=u.filename, content_type=u.content_type, size=len(u.data), sha256=u.sha256,
-                   data=u.data)
+                   data=u.data, identifying=data.confidential)
         for u in data.attachments
     ]
     return submission

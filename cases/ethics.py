@@ -1,0 +1,49 @@
+"""The ethics office's desk: referrals it receives, and opening its own case from one."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cases.models import Case, CaseEvent, CaseLink, CaseState, EthicsReferral
+from cases.workflow import TransitionRefused
+from core.accounts.models import Role, Staff
+from core.db import utcnow
+from core.extensions import db
+
+
+def open_case_from_referral(referral: EthicsReferral, by: Staff) -> Case:
+    """The ethics office opens its own confidential case, linked to the referred one."""
+    from cases.services import register_case
+
+    if not by.has_role(Role.ETHICS) or not by.unit.is_ethics_office:
+        raise TransitionRefused(_("Only an ethics officer may do this."), 403)
+    if referral.ethics_case_id is not None:
+        raise TransitionRefused(_("A case was opened from this referral already."), 409)
+    original = referral.case
+    submission_cls = type(original.submission)  # cases never imports feedback; the class comes with the row
+    source = original.submission
+    submission = submission_cls(
+        channel="complaint", category="integrity", confidential=True, language=source.language,
+        subject=f"移請政風室：{source.subject}"[:200], body=f"{referral.reason}\n\n---\n{source.body}",
+        source="staff", received_via="referral", verified_at=utcnow(), entered_by_id=by.id,
+    )
+    submission.name, submission.email, submission.phone, submission.address = (
+        source.name, source.email, source.phone, source.address)
+    db.session.add(submission)
+    db.session.flush()
+    case, _code = register_case(submission, received_at=utcnow(), by=by)
+    if case.unit_id != by.unit_id:  # the routing setting may be off: the ethics office takes it anyway
+        before = case.state
+        case.unit, case.state = by.unit, CaseState.ROUTED.value
+        db.session.add(CaseEvent(case_id=case.id, actor_id=by.id, action="route", from_state=before,
+                                 to_state=case.state, note=f"→ {by.unit.code} (referral)"))
+    db.session.add(CaseLink(case_id=case.id, earlier_case_id=original.id, by_id=by.id))
+    referral.ethics_case_id, referral.opened_by_id, referral.opened_at = case.id, by.id, utcnow()
+    db.session.flush()
+    return case
+
+
+def open_referrals() -> list[EthicsReferral]:
+    return list(db.session.scalars(select(EthicsReferral).where(EthicsReferral.ethics_case_id.is_(None))
+                                   .order_by(EthicsReferral.id)))
