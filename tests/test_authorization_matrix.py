@@ -1,0 +1,152 @@
+"""Every staff page and API endpoint, tried by every role, anonymous, and a handler of another unit,
+against the access policy. A route added without an entry here makes this test fail."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.support import act, csrf_token, make_agency, register_case, staff_client
+
+ACTORS = {
+    "anonymous": None,
+    "intake": "intake@example.tw",
+    "supervisor": "roads.chief@example.tw",
+    "handler": "roads.handler@example.tw",
+    "other_unit_handler": "parks.handler@example.tw",
+    "secretariat": "secretariat@example.tw",
+    "ethics": "ethics@example.tw",
+    "admin": "admin@example.tw",
+}
+STAFF = set(ACTORS) - {"anonymous"}
+CASE_VIEWERS = {"intake", "supervisor", "handler", "secretariat", "admin"}  # a ROADS case, not confidential
+UNIT = {"supervisor", "handler"}
+
+# Public on purpose: citizens' endpoints, the login page and the API document.
+PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-docs.openapi_json"}
+
+# endpoint → (method, path with {case}/{attachment}/..., who may, JSON body or form data)
+MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
+    "accounts.logout": ("POST", "/staff/logout", STAFF, {}),
+    "cases.staff_home": ("GET", "/staff/", STAFF, {}),
+    "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
+    "cases.case_action": ("POST", "/staff/cases/{case}/classify", {"intake", "admin"}, {}),
+    "cases.attachment": ("GET", "/staff/attachments/{attachment}", CASE_VIEWERS, {}),
+    "cases.request_identity": ("POST", "/staff/cases/{case}/identity-request", CASE_VIEWERS, {}),
+    "cases.statistics_page": ("GET", "/staff/statistics", {"secretariat", "admin"}, {}),
+    "cases.statistics_download": ("GET", "/staff/statistics.csv", {"secretariat", "admin"}, {}),
+    "cases.calendar_page": ("GET", "/staff/calendar", {"admin"}, {}),
+    "cases.ethics_desk": ("GET", "/staff/ethics", {"ethics"}, {}),
+    "cases.decide_reveal": ("POST", "/staff/ethics/reveals/{reveal}", {"ethics"}, {}),
+    "cases.open_referral": ("POST", "/staff/ethics/referrals/{referral}/open", {"ethics"}, {}),
+    "cases.access_log": ("GET", "/staff/access-log", {"ethics", "admin"}, {}),
+    "feedback.staff_intake": ("GET", "/staff/intake", {"intake", "admin"}, {}),
+    "notifications.outbox": ("GET", "/staff/outbox", {"admin"}, {}),
+    "notifications.retry": ("POST", "/staff/outbox/{message}/retry", {"admin"}, {}),
+    "surveys.report": ("GET", "/staff/satisfaction", {"supervisor", "secretariat", "admin"}, {}),
+    "surveys.report_download": ("GET", "/staff/satisfaction.csv", {"supervisor", "secretariat", "admin"}, {}),
+    "surveys.follow_ups": ("GET", "/staff/follow-ups", {"supervisor", "secretariat", "admin"}, {}),
+    "surveys.follow_up": ("GET", "/staff/follow-ups/{follow_up}", {"supervisor", "secretariat", "admin"}, {}),
+    "satisfaction_api.Satisfaction": ("GET", "/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31",
+                                      {"supervisor", "secretariat", "admin"}, {}),
+    "staff_api.Cases": ("GET", "/api/v1/cases", STAFF, {}),
+    "staff_api.OneCase": ("GET", "/api/v1/cases/{case}", CASE_VIEWERS, {}),
+    # Actions: the role decides before the state does (a refused role is 403, a wrong state 409).
+    "staff_api.action_classify": ("POST", "/api/v1/cases/{case}/classify", {"intake", "admin"}, {"limit_class": "x"}),
+    "staff_api.action_route": ("POST", "/api/v1/cases/{case}/route", {"intake", "admin"}, {"unit": "ROADS"}),
+    "staff_api.action_transfer": ("POST", "/api/v1/cases/{case}/transfer", {"intake", "admin"},
+                                  {"agency": "A", "reason": "R"}),
+    "staff_api.action_not_handled": ("POST", "/api/v1/cases/{case}/not-handled", {"intake", "admin"},
+                                     {"ground": "repeat"}),
+    "staff_api.action_link": ("POST", "/api/v1/cases/{case}/link", {"intake", "admin"} | UNIT, {"to": "0"}),
+    "staff_api.action_assign": ("POST", "/api/v1/cases/{case}/assign", {"supervisor"}, {"handler": "x@x"}),
+    "staff_api.action_return_to_intake": ("POST", "/api/v1/cases/{case}/return-to-intake", {"supervisor"},
+                                          {"reason": ""}),
+    "staff_api.action_draft_reply": ("POST", "/api/v1/cases/{case}/draft-reply", UNIT, {"body": ""}),
+    "staff_api.action_approve_reply": ("POST", "/api/v1/cases/{case}/approve-reply", {"supervisor"}, {}),
+    "staff_api.action_return_reply": ("POST", "/api/v1/cases/{case}/return-reply", {"supervisor"}, {"reason": "r"}),
+    "staff_api.action_request_extension": ("POST", "/api/v1/cases/{case}/request-extension", UNIT,
+                                           {"days": 0, "reason": ""}),
+    "staff_api.action_approve_extension": ("POST", "/api/v1/cases/{case}/approve-extension", {"supervisor"}, {}),
+    "staff_api.action_refuse_extension": ("POST", "/api/v1/cases/{case}/refuse-extension", {"supervisor"},
+                                          {"reason": "r"}),
+    "staff_api.action_refer_to_ethics": ("POST", "/api/v1/cases/{case}/refer-to-ethics", UNIT, {"reason": ""}),
+}
+
+
+def test_every_staff_route_has_an_entry(app):
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()
+              if rule.rule.startswith(("/staff", "/api/")) and rule.endpoint not in PUBLIC}
+    assert routes - set(MATRIX) == set(), "add the new route to MATRIX with who may use it"
+    assert set(MATRIX) - routes == set()
+
+
+@pytest.fixture
+def objects(app, db, smtp):  # noqa: ANN001
+    """A ROADS case with an attachment, a follow-up, a reveal request, a referral, a failed message."""
+    from cases.models import EthicsReferral, IdentityReveal
+    from core.accounts.services import find_staff
+    from feedback.models import Attachment
+    from notifications.models import OutboxMessage
+    from surveys.models import SurveyFollowUp
+    from tests.support import ALL_FIVES, close_with_reply, survey_link
+
+    make_agency(db)
+    closed = close_with_reply(app, db)
+    link = survey_link(smtp, "citizen@example.tw")
+    citizen = app.test_client()
+    citizen.post(link, data={"csrf_token": csrf_token(citizen.get(link).text), **ALL_FIVES, "overall": "1"})
+    case = register_case(db)
+    act(staff_client(app, "intake@example.tw"), case.number, "route", unit="ROADS")
+    db.session.add(Attachment(submission_id=case.submission_id, filename="a.pdf", content_type="application/pdf",
+                              size=1, sha256="0" * 64, data=b"%"))
+    db.session.add(IdentityReveal(case_id=case.id, requested_by_id=find_staff("roads.chief@example.tw").id,
+                                  reason="r"))
+    db.session.add(EthicsReferral(case_id=case.id, reason="r", referred_by_id=find_staff("roads.handler@example.tw").id))
+    db.session.add(OutboxMessage(kind="test", recipient="x@example.tw", template="verify", language="en",
+                                 context={"name": "X", "subject": "S", "channel": "mailbox", "expires_on": "-",
+                                          "agency": "A"}, secrets={"link": "L"}, idempotency_key="matrix",
+                                 status="failed"))
+    db.session.commit()
+    return {"case": case.number, "closed": closed,
+            "attachment": db.session.scalar(sa.select(Attachment.id)),
+            "reveal": db.session.scalar(sa.select(IdentityReveal.id)),
+            "referral": db.session.scalar(sa.select(EthicsReferral.id)),
+            "message": db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
+            "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id))}
+
+
+def _denied(response) -> bool:  # noqa: ANN001
+    if response.status_code in (401, 403, 404):
+        return True
+    # Flask-Login sends the anonymous to the login page with ?next=; logout's own redirect has none.
+    return response.status_code == 302 and "/staff/login?next=" in response.headers.get("Location", "")
+
+
+def test_each_actor_is_allowed_or_denied_as_the_policy_says(app, db, objects):
+    from core.accounts.services import find_staff
+    from core.accounts.tokens import issue_token
+
+    clients = {actor: staff_client(app, email) if email else app.test_client() for actor, email in ACTORS.items()}
+    tokens = {actor: {"Authorization": "Bearer " + issue_token(find_staff(email))} if email else {}
+              for actor, email in ACTORS.items()}
+    db.session.commit()
+    wrong = []
+    for endpoint, (method, template, allowed, body) in MATRIX.items():
+        path = template.format(**objects)
+        for actor in ACTORS:
+            client = clients[actor]
+            if path.startswith("/api/"):
+                response = client.open(path, method=method, headers=tokens[actor], json=body if method == "POST" else None)
+            elif method == "POST":
+                token = csrf_token(client.get("/staff/login").text) if actor == "anonymous" else \
+                    csrf_token(client.get("/staff/").text)
+                response = client.post(path, data={"csrf_token": token, **body})
+            else:
+                response = client.get(path)
+            expected_allowed = actor in allowed
+            if _denied(response) == expected_allowed or response.status_code >= 500:
+                wrong.append(f"{endpoint} as {actor}: {response.status_code}")
+            if endpoint == "accounts.logout" and actor != "anonymous":
+                clients[actor] = staff_client(app, ACTORS[actor])  # log back in for the rest
+    assert wrong == [], "\n".join(wrong)
