@@ -102,7 +102,8 @@ def objects(app, db, smtp):  # noqa: ANN001
                               size=1, sha256="0" * 64, data=b"%"))
     db.session.add(IdentityReveal(case_id=case.id, requested_by_id=find_staff("roads.chief@example.tw").id,
                                   reason="r"))
-    db.session.add(EthicsReferral(case_id=case.id, reason="r", referred_by_id=find_staff("roads.handler@example.tw").id))
+    handler = find_staff("roads.handler@example.tw")
+    db.session.add(EthicsReferral(case_id=case.id, reason="r", referred_by_id=handler.id))
     db.session.add(OutboxMessage(kind="test", recipient="x@example.tw", template="verify", language="en",
                                  context={"name": "X", "subject": "S", "channel": "mailbox", "expires_on": "-",
                                           "agency": "A"}, secrets={"link": "L"}, idempotency_key="matrix",
@@ -137,7 +138,8 @@ def test_each_actor_is_allowed_or_denied_as_the_policy_says(app, db, objects):
         for actor in ACTORS:
             client = clients[actor]
             if path.startswith("/api/"):
-                response = client.open(path, method=method, headers=tokens[actor], json=body if method == "POST" else None)
+                response = client.open(path, method=method, headers=tokens[actor],
+                                       json=body if method == "POST" else None)
             elif method == "POST":
                 token = csrf_token(client.get("/staff/login").text) if actor == "anonymous" else \
                     csrf_token(client.get("/staff/").text)
