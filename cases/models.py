@@ -309,3 +309,4 @@ class EthicsReferral(db.Model):
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
     ethics_case: Mapped[Case | None] = relationship(foreign_keys=[ethics_case_id])
     referred_by: Mapped[Staff] = relationship(foreign_keys=[referred_by_id])
+

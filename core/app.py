@@ -37,9 +37,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from core import accounts
     from feedback import init_app as init_feedback
     from notifications import init_app as init_notifications
+    from reports import init_app as init_reports
     from surveys import init_app as init_surveys
 
-    for init in (accounts.init_app, settings.init_app, init_notifications, init_cases, init_feedback, init_surveys):
+    for init in (accounts.init_app, settings.init_app, init_notifications, init_cases, init_feedback, init_surveys,
+                 init_reports):
         init(app)
     _register_error_handlers(app)
     _register_template_context(app)

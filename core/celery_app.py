@@ -11,6 +11,8 @@ BEAT_SCHEDULE = {
     "relay-outbox": {"task": "notifications.relay_outbox", "schedule": timedelta(seconds=30)},
     "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": timedelta(minutes=30)},
     "sweep-surveys": {"task": "surveys.sweep", "schedule": timedelta(hours=1)},
+    "erase-expired-identities": {"task": "feedback.erase_expired_identities", "schedule": timedelta(days=1)},
+    "ethics-monthly-report": {"task": "reports.ethics_monthly_report", "schedule": timedelta(hours=1)},
     "purge-unverified-submissions": {
         "task": "feedback.purge_unverified",
         "schedule": timedelta(hours=1),

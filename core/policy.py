@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_follow_ups": frozenset({Role.SECRETARIAT, Role.ADMIN, Role.SUPERVISOR}),
     "view_outbox": frozenset({Role.ADMIN}),
     "ethics_desk": frozenset({Role.ETHICS}),
+    "ethics_reports": frozenset({Role.ETHICS}),
     "view_access_log": frozenset({Role.ETHICS, Role.ADMIN}),
     "retry_outbox": frozenset({Role.ADMIN}),
 }

@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     # The JSON API uses no session cookie, so cross-site forgery cannot ride on one.
     csrf.exempt(api.blp)
     app.cli.add_command(cli.feedback_cli)
+    app.cli.add_command(cli.retention_cli)

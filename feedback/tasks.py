@@ -17,3 +17,15 @@ def purge_unverified_task() -> int:
     if count:
         log.info("purged %d unverified submission(s)", count)
     return count
+
+
+@shared_task(name="feedback.erase_expired_identities", ignore_result=True)
+def erase_expired_identities_task() -> int:
+    from core.clock import taipei_now
+    from feedback.retention import erase_identities
+
+    numbers = erase_identities(taipei_now().date())
+    db.session.commit()
+    if numbers:
+        log.info("erased the identity of %d case(s) past retention", len(numbers))
+    return len(numbers)

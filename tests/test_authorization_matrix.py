@@ -40,6 +40,9 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "cases.decide_reveal": ("POST", "/staff/ethics/reveals/{reveal}", {"ethics"}, {}),
     "cases.open_referral": ("POST", "/staff/ethics/referrals/{referral}/open", {"ethics"}, {}),
     "cases.access_log": ("GET", "/staff/access-log", {"ethics", "admin"}, {}),
+    "reports.ethics_reports": ("GET", "/staff/ethics/reports", {"ethics"}, {}),
+    "reports.ethics_report": ("GET", "/staff/ethics/reports/2026-10", {"ethics"}, {}),
+    "reports.ethics_report_xlsx": ("GET", "/staff/ethics/reports/2026-10.xlsx", {"ethics"}, {}),
     "feedback.staff_intake": ("GET", "/staff/intake", {"intake", "admin"}, {}),
     "notifications.outbox": ("GET", "/staff/outbox", {"admin"}, {}),
     "notifications.retry": ("POST", "/staff/outbox/{message}/retry", {"admin"}, {}),
@@ -114,7 +117,15 @@ def objects(app, db, smtp):  # noqa: ANN001
             "reveal": db.session.scalar(sa.select(IdentityReveal.id)),
             "referral": db.session.scalar(sa.select(EthicsReferral.id)),
             "message": db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
-            "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id))}
+            "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id)), "report": _report(db)}
+
+
+def _report(db) -> str:  # noqa: ANN001
+    from reports.models import EthicsReport
+
+    db.session.add(EthicsReport(period="2026-10", figures={}, xlsx=b"x"))
+    db.session.commit()
+    return "2026-10"
 
 
 def _denied(response) -> bool:  # noqa: ANN001

@@ -1,0 +1,49 @@
+"""Retention: after the set years from closure, the petitioner's identifying data is erased
+(the identity row and identifying attachments); the case and its statistics stay."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select, update
+
+from cases.models import Case
+from core.db import utcnow
+from core.extensions import db
+from core.settings import get_setting
+from feedback.models import Attachment, PetitionerIdentity, Submission
+
+ENDED_STATES = ("closed", "transferred", "not_handled")
+
+
+def cutoff(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def due_for_erasure(today: date) -> list[tuple[str, date, int]]:
+    """(case number, closed on, submission id) of the ended cases whose identity is past retention."""
+    limit = cutoff(today, get_setting("identity_retention_years"))
+    return [tuple(row) for row in db.session.execute(
+        select(Case.number, Case.closed_on, Case.submission_id)
+        .join(Submission, Submission.id == Case.submission_id)
+        .where(Case.state.in_(ENDED_STATES), Case.closed_on < limit, Submission.identity_erased_at.is_(None))
+        .order_by(Case.closed_on, Case.id)
+    )]
+
+
+def erase_identities(today: date) -> list[str]:
+    """Erase and return the case numbers; a second run finds nothing more to do."""
+    rows = due_for_erasure(today)
+    ids = [submission_id for _n, _c, submission_id in rows]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        db.session.execute(delete(PetitionerIdentity).where(PetitionerIdentity.submission_id.in_(chunk)))
+        db.session.execute(delete(Attachment).where(Attachment.submission_id.in_(chunk),
+                                                    Attachment.identifying.is_(True)))
+        db.session.execute(update(Submission).where(Submission.id.in_(chunk)).values(identity_erased_at=utcnow())
+                           .execution_options(synchronize_session=False))
+    db.session.expire_all()
+    return [number for number, _c, _s in rows]

@@ -1,0 +1,134 @@
+"""The monthly report to the ethics office (政風室): generated on the first working day of each
+month for the previous month, kept, and announced to the ethics office's mailbox through the outbox.
+Figures only: no petitioner is named, so no confidential reporter can be."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case as when
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from cases.deadlines import load_calendar
+from cases.models import OPEN_STATES, Case, EthicsReferral, Extension, ExtensionStatus
+from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.clock import TAIPEI
+from core.extensions import db
+from core.urls import external_url
+from notifications.outbox import enqueue
+from reports.models import EthicsReport
+from surveys.models import SurveyFollowUp
+
+SECTIONS = {
+    "complaints": ["unit", "category", "state", "count"],
+    "referrals": ["unit", "count"],
+    "overdue": ["unit", "count"],
+    "extensions": ["unit", "count", "days"],
+    "follow_ups": ["unit", "opened", "answered", "overdue"],
+}
+
+
+def first_working_day(day: date) -> bool:
+    calendar = load_calendar()
+    return day == calendar.on_or_after(day.replace(day=1))
+
+
+def previous_month(day: date) -> tuple[date, date, str]:
+    end = day.replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    return start, end, f"{start:%Y-%m}"
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(0), TAIPEI)
+
+
+def figures(start: date, end: date, as_of: date) -> dict[str, list[list]]:
+    unit = func.coalesce(Unit.code, "")
+    after_end = _moment(end + timedelta(days=1))
+    complaints = db.session.execute(
+        select(unit, func.coalesce(Case.category, ""), Case.state, func.count())
+        .outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(Case.channel == "complaint", Case.received_on.between(start, end))
+        .group_by(unit, Case.category, Case.state).order_by(unit, Case.category, Case.state))
+    referrals = db.session.execute(
+        select(unit, func.count()).select_from(EthicsReferral).join(Case, Case.id == EthicsReferral.case_id)
+        .outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(EthicsReferral.referred_at >= _moment(start), EthicsReferral.referred_at < after_end)
+        .group_by(unit).order_by(unit))
+    overdue = db.session.execute(
+        select(unit, func.count()).select_from(Case).outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(Case.state.in_(OPEN_STATES), Case.due_on < as_of).group_by(unit).order_by(unit))
+    extensions = db.session.execute(
+        select(unit, func.count(), func.sum(Extension.days)).select_from(Extension)
+        .join(Case, Case.id == Extension.case_id).outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(Extension.status == ExtensionStatus.APPROVED.value, Extension.decided_at >= _moment(start),
+               Extension.decided_at < after_end)
+        .group_by(unit).order_by(unit))
+    answered = SurveyFollowUp.answered_at.is_not(None)
+    follow_ups = db.session.execute(
+        select(unit, func.count(), func.sum(when((answered, 1), else_=0)),
+               func.sum(when((~answered & (SurveyFollowUp.due_on < as_of), 1), else_=0)))
+        .select_from(SurveyFollowUp).outerjoin(Unit, Unit.id == SurveyFollowUp.unit_id)
+        .where(SurveyFollowUp.opened_on.between(start, end)).group_by(unit).order_by(unit))
+    return {
+        "complaints": [list(r) for r in complaints],
+        "referrals": [list(r) for r in referrals],
+        "overdue": [list(r) for r in overdue],
+        "extensions": [[u, n, int(d or 0)] for u, n, d in extensions],
+        "follow_ups": [[u, n, int(a or 0), int(o or 0)] for u, n, a, o in follow_ups],
+    }
+
+
+def workbook(period: str, data: dict[str, list[list]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, columns in SECTIONS.items():
+        sheet = book.create_sheet(name)
+        sheet.append([f"{period}"] + [""] * (len(columns) - 1))
+        sheet.append(columns)
+        for row in data[name]:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def recipients() -> list[str]:
+    """The ethics office's mailbox: the ethics officers of the ethics office unit."""
+    return list(db.session.scalars(
+        select(Staff.email).join(StaffRole).join(Unit, Unit.id == Staff.unit_id)
+        .where(StaffRole.role == Role.ETHICS.value, Unit.is_ethics_office.is_(True), Staff.active.is_(True))
+        .order_by(Staff.email)))
+
+
+def run_monthly(day: date) -> EthicsReport | None:
+    """On the first working day of a month, generate last month's report once and announce it."""
+    if not first_working_day(day):
+        return None
+    start, end, period = previous_month(day)
+    if db.session.scalar(select(EthicsReport.id).where(EthicsReport.period == period)):
+        return None
+    data = figures(start, end, day)
+    report = EthicsReport(period=period, figures=data, xlsx=workbook(period, data))
+    try:
+        with db.session.begin_nested():  # a racing run's insert fails on the unique period
+            db.session.add(report)
+    except IntegrityError:
+        return None
+    link = external_url("reports.ethics_report", period=period)
+    for email in recipients():
+        enqueue(kind="reports.ethics_monthly", to=email, template="ethics_monthly_report", language="zh_Hant_TW",
+                context={"period": period, "url": link, "agency": _agency()}, key=f"ethics-report:{period}:{email}")
+    db.session.flush()
+    return report
+
+
+def _agency() -> str:
+    from flask import current_app
+
+    return current_app.config["AGENCY_NAME"]

@@ -1,0 +1,100 @@
+"""The monthly report to the ethics office: the right working day, delivered once, true figures,
+and never an identity."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from core.clock import TAIPEI
+from tests.support import make_agency, register_case, staff_client
+
+
+def _seed_december(db):  # noqa: ANN001
+    from cases.models import Case, EthicsReferral, Extension
+    from core.accounts.services import find_staff, find_unit
+    from surveys.models import SurveyFollowUp, SurveyInvitation, SurveyResponse
+
+    make_agency(db)
+    roads, ethics = find_unit("ROADS"), find_unit("ETHICS")
+    plan = [  # unit, category, state, received
+        (ethics, "integrity", "routed", date(2025, 12, 3)),
+        (ethics, "integrity", "closed", date(2025, 12, 10)),
+        (roads, "service", "in_progress", date(2025, 12, 15)),
+        (roads, "service", "in_progress", date(2025, 11, 28)),   # November: not in the report
+    ]
+    cases = []
+    for i, (unit, category, state, received) in enumerate(plan):
+        case = register_case(db, channel="complaint", email=f"r{i}@example.tw", name=f"檢舉人{i}")
+        db.session.execute(sa.update(Case).where(Case.id == case.id).values(
+            unit_id=unit.id, category=category, state=state, received_on=received, due_on=date(2025, 12, 20)))
+        cases.append(case)
+    handler = find_staff("roads.handler@example.tw")
+    db.session.add(EthicsReferral(case_id=cases[2].id, reason="疑似收賄", referred_by_id=handler.id,
+                                  referred_at=datetime(2025, 12, 16, 10, tzinfo=TAIPEI)))
+    db.session.add(Extension(case_id=cases[2].id, days=5, reason="會勘", status="approved", requested_by_id=handler.id,
+                             decided_by_id=find_staff("roads.chief@example.tw").id, due_before=date(2025, 12, 20),
+                             decided_at=datetime(2025, 12, 18, 9, tzinfo=TAIPEI)))
+    invitation = SurveyInvitation(case_id=cases[1].id, questionnaire_id=1, token_digest="f" * 64, email="x@x.tw",
+                                  language="zh_Hant_TW", unit_id=roads.id, outcome="refused",
+                                  sent_on=date(2025, 12, 10),
+                                  expires_at=datetime(2025, 12, 24, tzinfo=TAIPEI))
+    db.session.add(invitation)
+    db.session.flush()
+    response = SurveyResponse(invitation_id=invitation.id, questionnaire_id=1, unit_id=roads.id, outcome="refused",
+                              answered_on=date(2025, 12, 11), overall=1)
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(SurveyFollowUp(response_id=response.id, unit_id=roads.id, opened_on=date(2025, 12, 11),
+                                  due_on=date(2025, 12, 16), original_due_on=date(2025, 12, 16)))
+    db.session.commit()
+
+
+def test_generated_on_the_first_working_day_once_with_true_figures(app, db, smtp):
+    from reports.ethics import run_monthly
+    from reports.models import EthicsReport
+
+    _seed_december(db)
+    smtp.clear()
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        assert run_monthly(date(2026, 1, 1)) is None  # 元旦: not a working day
+        report = run_monthly(date(2026, 1, 2))  # Friday, the first working day of January 2026
+        ext_db.session.commit()
+        assert report is not None and report.period == "2025-12"
+        assert run_monthly(date(2026, 1, 2)) is None  # once
+        assert run_monthly(date(2026, 1, 5)) is None  # not the first working day
+        ext_db.session.commit()
+    assert [m["To"] for m in smtp.messages] == ["ethics@example.tw"]
+    assert "2025-12" in smtp.subject(smtp.messages[0])
+
+    figures = db.session.scalar(sa.select(EthicsReport.figures))
+    assert sorted(map(tuple, figures["complaints"])) == [("ETHICS", "integrity", "closed", 1),
+                                                         ("ETHICS", "integrity", "routed", 1),
+                                                         ("ROADS", "service", "in_progress", 1)]
+    assert figures["referrals"] == [["ROADS", 1]]
+    assert figures["extensions"] == [["ROADS", 1, 5]]
+    assert figures["follow_ups"] == [["ROADS", 1, 0, 1]]
+    assert sorted(map(tuple, figures["overdue"])) == [("ETHICS", 1), ("ROADS", 2)]  # due 2025-12-20, still open
+
+    ethics = staff_client(app, "ethics@example.tw")
+    page = ethics.get("/staff/ethics/reports/2025-12")
+    book = load_workbook(io.BytesIO(ethics.get("/staff/ethics/reports/2025-12.xlsx").data))
+    cells = " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row)
+    for secret in ("檢舉人", "@example.tw"):
+        assert secret not in page.text.split("<main", 1)[1] and secret not in cells
+    assert book["referrals"]["A3"].value == "ROADS"
+    assert staff_client(app, "secretariat@example.tw").get("/staff/ethics/reports/2025-12").status_code == 403
+
+
+def test_when_the_first_is_a_sunday_the_report_waits_for_monday(app, db, smtp):
+    from reports.ethics import run_monthly
+
+    make_agency(db)
+    with app.app_context():
+        assert run_monthly(date(2026, 2, 1)) is None  # Sunday
+        assert run_monthly(date(2026, 2, 2)).period == "2026-01"
