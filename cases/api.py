@@ -12,7 +12,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases import deadlines
+from cases import deadlines, privacy
 from cases.actions import ACTIONS, perform
 from cases.models import Case, CaseState
 from cases.queries import QUEUES, CaseFilter, filtered, page_of
@@ -47,6 +47,19 @@ class CaseOut(Schema):
     outcome = fields.String(allow_none=True)
     subject = fields.String()
     version = fields.Integer(metadata={"description": "Send it back as `version` to act only on this version."})
+
+
+class PetitionerOut(Schema):
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    masked = fields.Boolean(metadata={"description": "True when the identity is sealed from the token's owner "
+                                                     "(a confidential case, outside the ethics office)."})
+
+
+class CaseDetailOut(CaseOut):
+    petitioner = fields.Nested(PetitionerOut, metadata={"description": "Every answer with it is logged."})
 
 
 class CaseList(Schema):
@@ -104,11 +117,14 @@ class OneCase(MethodView):
     decorators = [token_required]
 
     @blp.doc(security=SECURITY)
-    @blp.response(200, CaseOut)
+    @blp.response(200, CaseDetailOut)
     @blp.alt_response(404, description="No such case, or not visible to the token's owner.")
     def get(self, number: str):
-        """One case."""
-        return case_json(_visible_case(number))
+        """One case, with the petitioner (masked for a confidential case outside the ethics office)."""
+        case = _visible_case(number)
+        answer = {**case_json(case), "petitioner": privacy.petitioner(g.api_user, case, "api")}
+        db.session.commit()  # the access log
+        return answer
 
 
 class _Versioned(Schema):

@@ -231,7 +231,9 @@ def ethics_desk():
 
     reveals = db.session.scalars(select(IdentityReveal).where(IdentityReveal.decided_at.is_(None))
                                  .order_by(IdentityReveal.id)).all()
-    return render_template("cases/ethics.html", reveals=reveals, referrals=open_referrals())
+    decided = db.session.scalars(select(IdentityReveal).where(IdentityReveal.decided_at.is_not(None))
+                                 .order_by(IdentityReveal.decided_at.desc()).limit(50)).all()
+    return render_template("cases/ethics.html", reveals=reveals, decided=decided, referrals=open_referrals())
 
 
 @bp.route("/staff/ethics/reveals/<int:reveal_id>", methods=["POST"])

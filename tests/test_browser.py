@@ -162,3 +162,17 @@ def test_the_satisfaction_report_is_accessible(page, live_server, app, db):
     for path in ("/staff/satisfaction", "/staff/follow-ups", "/staff/statistics"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
+
+
+def test_the_ethics_pages_are_accessible(page, live_server, app, db):
+    from tests.support import PASSWORD, make_agency
+
+    make_agency(db)
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("電子郵件").fill("ethics@example.tw")
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_load_state()
+    for path in ("/staff/ethics", "/staff/access-log", "/staff/ethics/reports"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path

@@ -96,8 +96,16 @@ def test_the_ethics_officer_sees_the_reporter_and_the_view_is_logged(app, db, sm
 
     attachment_id = db.session.scalar(sa.select(Attachment.id))
     assert ethics.get(f"/staff/attachments/{attachment_id}").status_code == 200
+    from core.accounts.services import find_staff
+    from core.accounts.tokens import issue_token
+
+    token = {"Authorization": "Bearer " + issue_token(find_staff("ethics@example.tw"))}
+    db.session.commit()
+    answer = app.test_client().get(f"/api/v1/cases/{number}", headers=token).json
+    assert answer["petitioner"] == {"name": NAME, "email": EMAIL, "phone": PHONE, "address": answer["petitioner"][
+        "address"], "masked": False}
     rows = db.session.execute(sa.select(PersonalDataAccess.purpose, PersonalDataAccess.staff_id)).all()
-    assert sorted(p for p, _s in rows) == ["attachment", "page"]
+    assert sorted(p for p, _s in rows) == ["api", "attachment", "page"]
     log = staff_client(app, "admin@example.tw").get(f"/staff/access-log?case={number}")
     assert log.status_code == 200 and "ethics@example.tw" in log.text
     assert staff_client(app, "roads.chief@example.tw").get("/staff/access-log").status_code == 403
