@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from cases.models import Case
 from cases.services import register_case
 from core.accounts.models import Staff
+from core.clock import taipei_date
 from core.db import utcnow
 from core.extensions import db
 from core.security import new_token, normalise_code, token_digest, verify_secret
@@ -85,7 +86,7 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         kind="feedback.verify", to=submission.email, template="verify", language=language,
         context={
             "name": submission.name, "subject": submission.subject, "channel": submission.channel,
-            "expires_on": _local_date(submission.verification_expires_at),
+            "expires_on": taipei_date(submission.verification_expires_at).isoformat(),
             "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"link": external_url("feedback.verify", token=token)},
@@ -180,9 +181,3 @@ def purge_unverified(now: datetime | None = None) -> int:
     return db.session.execute(
         delete(Submission).where(Submission.id.in_(expired)).execution_options(synchronize_session=False)
     ).rowcount
-
-
-def _local_date(moment: datetime | None) -> str:
-    from core.clock import taipei_date
-
-    return taipei_date(moment).isoformat() if moment else ""
