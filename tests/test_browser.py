@@ -47,6 +47,16 @@ def page(browser):  # noqa: ANN001
     context.close()
 
 
+def log_in(page, live_server: str, email: str) -> None:  # noqa: ANN001
+    from tests.support import PASSWORD
+
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("電子郵件").fill(email)
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_load_state()
+
+
 def serious_violations(page) -> list[str]:  # noqa: ANN001
     from axe_playwright_python.sync_playwright import Axe
 
@@ -105,17 +115,14 @@ def test_home_complaint_and_english_pages_are_accessible(page, live_server):
 
 
 def test_staff_pages_are_accessible(page, live_server, app, db):
-    from tests.support import PASSWORD, act, make_agency, register_case, staff_client
+    from tests.support import act, make_agency, register_case, staff_client
 
     make_agency(db)
     number = register_case(db).number
     act(staff_client(app, "intake@example.tw"), number, "route", unit="ROADS")
     page.goto(f"{live_server}/staff/login")
     assert serious_violations(page) == []
-    page.get_by_label("電子郵件").fill("roads.chief@example.tw")
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, "roads.chief@example.tw")
     for path in ("/staff/", "/staff/?queue=unit", f"/staff/cases/{number}"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
@@ -151,28 +158,20 @@ def test_answering_the_survey_in_a_real_browser_is_accessible(browser, live_serv
 
 
 def test_the_satisfaction_report_is_accessible(page, live_server, app, db):
-    from tests.support import PASSWORD, make_agency
+    from tests.support import make_agency
 
     make_agency(db)
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("電子郵件").fill("secretariat@example.tw")
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, "secretariat@example.tw")
     for path in ("/staff/satisfaction", "/staff/follow-ups", "/staff/statistics"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
 
 
 def test_the_ethics_pages_are_accessible(page, live_server, app, db):
-    from tests.support import PASSWORD, make_agency
+    from tests.support import make_agency
 
     make_agency(db)
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("電子郵件").fill("ethics@example.tw")
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, "ethics@example.tw")
     for path in ("/staff/ethics", "/staff/access-log", "/staff/ethics/reports"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path

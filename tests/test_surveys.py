@@ -17,6 +17,14 @@ from tests.support import (
 )
 
 
+def _survey_form(app, db, smtp, outcome: str = "met"):  # noqa: ANN001, ANN202
+    """Close a case with a reply; the citizen opens the survey link from the reply mail."""
+    close_with_reply(app, db, outcome=outcome)
+    link = survey_link(smtp, "citizen@example.tw")
+    citizen = app.test_client()
+    return citizen, link, citizen.get(link)
+
+
 def _count(db, model) -> int:  # noqa: ANN001
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
@@ -26,10 +34,7 @@ def test_close_reply_link_form_answer_and_the_units_figures_change(app, db, smtp
     from surveys.models import SurveyResponse
 
     make_agency(db)
-    close_with_reply(app, db)
-    link = survey_link(smtp, "citizen@example.tw")  # in the reply mail itself
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     assert form.status_code == 200 and "整體滿意度" in form.text
     citizen.get(link)  # opening it again (or a link scanner) records nothing
     assert _count(db, SurveyResponse) == 0
@@ -54,10 +59,7 @@ def test_close_reply_link_form_answer_and_the_units_figures_change(app, db, smtp
 
 def test_a_comment_is_shown_escaped_to_the_unit(app, db, smtp):
     make_agency(db)
-    close_with_reply(app, db)
-    link = survey_link(smtp, "citizen@example.tw")
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "1",
                              "comment": "<b>太慢</b>"})
     from surveys.models import SurveyFollowUp
@@ -96,10 +98,7 @@ def test_expired_and_unknown_links_say_so_and_store_nothing(app, db, smtp):
     from surveys.models import SurveyInvitation, SurveyResponse
 
     make_agency(db)
-    close_with_reply(app, db)
-    link = survey_link(smtp, "citizen@example.tw")
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     db.session.execute(sa.update(SurveyInvitation).values(expires_at=utcnow() - timedelta(minutes=1)))
     db.session.commit()
     expired = citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES})
@@ -113,10 +112,7 @@ def test_incomplete_or_bad_answers_are_shown_and_nothing_is_stored(app, db, smtp
     from surveys.models import SurveyResponse
 
     make_agency(db)
-    close_with_reply(app, db)
-    link = survey_link(smtp, "citizen@example.tw")
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     answer = citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "9",
                                       "speed": "", "comment": "意見"})
     assert answer.status_code == 400
@@ -133,10 +129,7 @@ def test_a_dissatisfied_answer_opens_a_follow_up_that_is_reminded_once_when_over
     from surveys.services import remind_overdue_follow_ups
 
     make_agency(db)
-    close_with_reply(app, db, outcome="refused")
-    link = survey_link(smtp, "citizen@example.tw")
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp, outcome="refused")  # the link is in the reply mail
     citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "2", "solved": "1"})
     follow_up = db.session.scalar(sa.select(SurveyFollowUp))
     with app.app_context():
@@ -208,10 +201,7 @@ def test_the_report_api(app, db, smtp):
 
 def test_follow_ups_count_in_the_report(app, db, smtp):
     make_agency(db)
-    close_with_reply(app, db)
-    link = survey_link(smtp, "citizen@example.tw")
-    citizen = app.test_client()
-    form = citizen.get(link)
+    citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "1"})
     with app.app_context():
         from cases.services import today
