@@ -294,3 +294,16 @@ def access_log():
     rows = db.session.scalars(query.limit(101)).all()
     return render_template("cases/access_log.html", rows=rows[:100], start=start, end=end, who=who, number=number,
                            next_before=rows[99].id if len(rows) > 100 else None)
+
+
+@bp.route("/staff/cases/<number>/letter")
+@require("view_case")
+def reply_letter(number: str):
+    """The sent reply as a printable letter, for petitioners without e-mail (letter, phone, counter)."""
+    case = _case_or_404(number)
+    reply = case.sent_reply
+    if reply is None:
+        abort(404)
+    person = privacy.petitioner(current_user, case, "letter")
+    db.session.commit()  # the access log
+    return render_template("cases/letter.html", case=case, reply=reply, person=person)

@@ -30,6 +30,7 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "accounts.logout": ("POST", "/staff/logout", STAFF, {}),
     "cases.staff_home": ("GET", "/staff/", STAFF, {}),
     "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
+    "cases.reply_letter": ("GET", "/staff/cases/{closed}/letter", CASE_VIEWERS, {}),
     "cases.case_action": ("POST", "/staff/cases/{case}/classify", {"intake", "admin"}, {}),
     "cases.attachment": ("GET", "/staff/attachments/{attachment}", CASE_VIEWERS, {}),
     "cases.request_identity": ("POST", "/staff/cases/{case}/identity-request", CASE_VIEWERS, {}),

@@ -173,3 +173,24 @@ def test_the_queue_shows_at_a_glance_what_is_overdue_and_due_soon(app, db):
     assert "逾期：1" in page and "即將到期：1" in page
     overdue = staff_client(app, "roads.chief@example.tw").get("/staff/?queue=unit&due=overdue").text
     assert late in overdue and soon not in overdue
+
+
+def test_a_petitioner_without_e_mail_gets_a_printable_letter(app, db, smtp):
+    from cases.models import PersonalDataAccess
+
+    make_agency(db)
+    number = register_case(db, email="").number
+    smtp.clear()
+    intake, chief = staff_client(app, "intake@example.tw"), staff_client(app, "roads.chief@example.tw")
+    act(intake, number, "route", unit="ROADS")
+    act(chief, number, "assign", handler="roads.handler@example.tw")
+    act(staff_client(app, "roads.handler@example.tw"), number, "draft-reply", body="已完成修補。", remedy_notice="1")
+    assert chief.get(f"/staff/cases/{number}/letter").status_code == 404  # nothing sent yet
+    act(chief, number, "approve-reply")
+    assert smtp.messages == []
+    page = chief.get(f"/staff/cases/{number}")
+    assert "郵寄" in page.text
+    letter = chief.get(f"/staff/cases/{number}/letter")
+    assert letter.status_code == 200 and "已完成修補。" in letter.text and "王小明" in letter.text
+    assert "訴願" in letter.text
+    assert "letter" in db.session.scalars(sa.select(PersonalDataAccess.purpose)).all()
