@@ -16,9 +16,10 @@ from cases import deadlines, privacy
 from cases.actions import ACTIONS, perform
 from cases.models import Case, CaseState
 from cases.queries import QUEUES, CaseFilter, filtered, page_of
-from cases.services import NOT_HANDLED_GROUNDS, OUTCOMES, find_case, today
+from cases.services import NOT_HANDLED_GROUNDS, OUTCOMES, find_case
 from cases.workflow import TransitionRefused
 from core.accounts.tokens import token_required
+from core.clock import today
 from core.extensions import db
 from core.policy import may_see_case
 from core.settings import get_setting
@@ -27,6 +28,13 @@ blp = Blueprint("staff_api", __name__, url_prefix="/api/v1",
                 description="For document-management and hotline systems. Send `Authorization: Bearer TOKEN` "
                             "(`flask staff token EMAIL` issues one); the token acts with its owner's roles.")
 SECURITY = [{"bearerAuth": []}]
+
+
+class LimitOut(Schema):
+    days = fields.Integer()
+    counts = fields.String(metadata={"enum": ["working_days", "calendar_days"]})
+    name_zh = fields.String()
+    name_en = fields.String()
 
 
 class CaseOut(Schema):
@@ -39,9 +47,17 @@ class CaseOut(Schema):
     unit = fields.String(allow_none=True, metadata={"description": "Code of the responsible unit."})
     handler = fields.String(allow_none=True, metadata={"description": "E-mail of the assigned handler."})
     limit_class = fields.String()
+    limit = fields.Nested(LimitOut, metadata={"description": "The limit the case was classified with; a later "
+                                                             "change to the class does not reach it."})
     received_on = fields.Date()
     due_on = fields.Date(allow_none=True)
+    due_on_provisional = fields.Boolean(metadata={
+        "description": "True when the period up to the due date lies in a year whose official DGPA office "
+                       "calendar is not imported yet: the date is computed from rules and may still move."})
+    routing_due_on = fields.Date(allow_none=True, metadata={"description": "The intake milestone: routed, "
+                                                                           "transferred or not handled by this day."})
     original_due_on = fields.Date(allow_none=True)
+    days_used = fields.Float(allow_none=True, metadata={"description": "Working days used (0.5: same day)."})
     sender_deadline = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     outcome = fields.String(allow_none=True)
@@ -82,8 +98,12 @@ def case_json(case: Case) -> dict[str, Any]:
         "number": case.number, "state": case.state, "channel": case.channel, "category": case.category,
         "topic": case.topic, "confidential": case.confidential,
         "unit": case.unit.code if case.unit else None, "handler": case.handler.email if case.handler else None,
-        "limit_class": case.limit_class, "received_on": case.received_on, "due_on": case.due_on,
-        "original_due_on": case.original_due_on, "sender_deadline": case.sender_deadline,
+        "limit_class": case.limit_class,
+        "limit": {"days": case.limit_days, "counts": "calendar_days" if case.limit_counts_holidays else "working_days",
+                  "name_zh": case.limit_name_zh, "name_en": case.limit_name_en},
+        "received_on": case.received_on, "due_on": case.due_on, "due_on_provisional": case.due_on_provisional,
+        "routing_due_on": case.routing_due_on, "original_due_on": case.original_due_on,
+        "days_used": case.days_used, "sender_deadline": case.sender_deadline,
         "closed_on": case.closed_on, "outcome": case.outcome, "subject": case.submission.subject,
         "version": case.version,
     }

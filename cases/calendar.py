@@ -1,14 +1,16 @@
 """Working-day calendar for deadline arithmetic (domain rules 1-3).
 
-Pure: no database, no Flask, no clock. The national calendar comes from python-holidays (holidays.TW), which
-matches the official DGPA office calendar on every date of 2017-2026, make-up Saturdays (補行上班) included
-(see shared/data/tw-office-calendar/COMPARISON.md). Later years come from the package's rules and are provisional
-until DGPA publishes them; agencies correct single days (typhoon closures, local days off) with overrides.
+Pure: no database, no Flask, no clock. Three layers, the first that knows a day wins:
+1. the agency's overrides (typhoon closures, local days off, extra working days);
+2. the official DGPA office calendar (docs/domain-rules.md rule 1), for the years it has published and the
+   agency has imported (`flask calendar import`);
+3. the `holidays` package's Taiwan rules, for any other year. Such days are *provisional* (interpretation I7):
+   the rules know no make-up Saturdays or bridge days the DGPA has not yet announced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 import holidays
@@ -29,8 +31,12 @@ def _require_date(day: object, what: str = "day") -> None:
 class WorkingCalendar:
     """National Taiwan office calendar (holidays.TW, incl. make-up Saturdays) plus agency overrides."""
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None, *, language: str = "zh_TW") -> None:
+    def __init__(self, overrides: Mapping[date, bool] | None = None, *, official: Mapping[date, bool] | None = None,
+                 official_years: Iterable[int] | None = None, language: str = "zh_TW") -> None:
         """overrides: date -> is_working_day (False = typhoon closure / local day off; True = extra working day).
+
+        official: date -> is_working_day from the DGPA office calendar; official_years: the years it covers in
+        full (by default every year with a date in `official`).
 
         language: language of the names describe() returns. Passed explicitly because python-holidays otherwise
         picks it from the process locale, which would make the output depend on the environment.
@@ -39,6 +45,12 @@ class WorkingCalendar:
         for day, working in (overrides or {}).items():
             _require_date(day, "override key")
             self._overrides[day] = bool(working)
+        self._official: dict[date, bool] = {}
+        for day, working in (official or {}).items():
+            _require_date(day, "official key")
+            self._official[day] = bool(working)
+        years = official_years if official_years is not None else {day.year for day in self._official}
+        self.official_years: frozenset[int] = frozenset(int(y) for y in years)
         # One instance; it adds years on demand (expand=True), so any year works.
         self._national = holidays.TW(language=language)
         self._cache: dict[date, bool] = {}
@@ -51,9 +63,20 @@ class WorkingCalendar:
         _require_date(day)
         working = self._overrides.get(day)
         if working is None:
+            working = self._official.get(day)
+        if working is None:
             working = bool(self._national.is_working_day(day))
         self._cache[day] = working
         return working
+
+    def is_provisional(self, day: date) -> bool:
+        """True when the day's year has no official calendar, so its answer comes from rules (I7)."""
+        _require_date(day)
+        return day.year not in self.official_years
+
+    def any_provisional(self, start: date, end: date) -> bool:
+        """True when a day from start to end (inclusive) lies in a year without an official calendar."""
+        return any(year not in self.official_years for year in range(start.year, end.year + 1))
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after day."""

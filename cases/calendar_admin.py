@@ -26,14 +26,17 @@ def set_calendar_day(day: date, is_working_day: bool, reason: str, by: Staff | N
     db.session.add(row)
     db.session.flush()
     forget_calendar()
-    return recompute_open_cases_around(day)
+    cause = "working_day" if is_working_day else "closure"
+    return recompute_open_cases_around([day], cause=cause, detail=f"{day.isoformat()} {reason}",
+                                       actor_id=by.id if by else None)
 
 
-def remove_calendar_day(day: date) -> int:
+def remove_calendar_day(day: date, by: Staff | None = None) -> int:
     row = db.session.get(CalendarDay, day)
     if row is None:
         raise CalendarError(_("No override on that day."))
     db.session.delete(row)
     db.session.flush()
     forget_calendar()
-    return recompute_open_cases_around(day)
+    return recompute_open_cases_around([day], cause="override_removed", detail=f"{day.isoformat()} {row.reason}",
+                                       actor_id=by.id if by else None)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from flask.cli import AppGroup
+from sqlalchemy import select
 
-from cases import deadlines, time_limits
+from cases import deadlines, official_calendar, time_limits
 from cases.calendar_admin import CalendarError, remove_calendar_day, set_calendar_day
 from cases.models import TimeLimitClass
 from core.extensions import db
 
-deadlines_cli = click.Group("deadlines", help="Time limits and due dates.")
-calendar_cli = click.Group("calendar", help="The agency's closures and extra working days.")
+deadlines_cli = AppGroup("deadlines", help="Time limits and due dates.")
+calendar_cli = AppGroup("calendar", help="The official office calendar, the agency's closures and extra working days.")
 
 # The names staff use on the command line for the built-in classes.
 ALIASES = {"most-urgent": "most-urgent", "urgent": "urgent", "ordinary": "ordinary",
@@ -68,7 +70,8 @@ def classes_command() -> None:
 @click.option("--inactive", is_flag=True)
 def set_class_command(code: str, days: int, name_zh: str | None, name_en: str | None,
                       counts_holidays: bool | None, inactive: bool) -> None:
-    """Create a class or change its limit (cases already registered keep their due dates)."""
+    """Create a class or change its limit. Cases keep the limit they were classified with (only a
+    reclassification gives a case the new limit)."""
     row = db.session.get(TimeLimitClass, code)
     if row is None:
         if not (name_zh and name_en):
@@ -114,8 +117,51 @@ def open_command(day: str, reason: str) -> None:
 def remove_command(day: str) -> None:
     """Remove the agency's override on DAY (the national calendar applies again)."""
     try:
-        changed = remove_calendar_day(_day(day))
+        changed = remove_calendar_day(_day(day), None)
     except CalendarError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{day}: national calendar; due dates of {changed} open case(s) recomputed")
+
+
+@calendar_cli.command("import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def import_command(files: tuple[str, ...]) -> None:
+    """Import the official DGPA office calendar from FILES (its CSV, one year each); without FILES, the
+    years shipped with the system. Idempotent: shows what changed and recomputes the due dates it moves."""
+    from pathlib import Path
+
+    paths = [Path(f) for f in files] or official_calendar.shipped_files()
+    for path in paths:
+        try:
+            parsed = official_calendar.parse(path.read_bytes(), path.name)
+        except official_calendar.CalendarFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+        def progress(items, year=parsed.year):  # noqa: ANN001, ANN202
+            return click.progressbar(items, label=f"{year}: recomputing due dates", file=click.get_text_stream(
+                "stderr"), show_pos=True)
+
+        result = official_calendar.import_year(parsed, path.name, progress=progress)
+        db.session.commit()
+        if result.unchanged and not result.cases_moved:
+            click.echo(f"{parsed.year}: unchanged ({path.name})")
+            continue
+        click.echo(f"{parsed.year}: {result.added} day(s) added, {len(result.changed)} changed; "
+                   f"due dates of {result.cases_moved} open case(s) moved ({path.name})")
+        for day, working in result.changed:
+            click.echo(f"  {day.isoformat()} is now {'a working day' if working else 'a day off'}")
+
+
+@calendar_cli.command("check")
+@click.argument("year", type=click.IntRange(1912, 9999))
+def check_command(year: int) -> None:
+    """Exit status 0 if YEAR's official calendar is imported, 1 if its dates are provisional."""
+    from cases.models import OfficeCalendarYear
+
+    row = db.session.scalar(select(OfficeCalendarYear).where(OfficeCalendarYear.year == year))
+    if row is None:
+        click.echo(f"{year}: provisional — no official DGPA calendar imported; dates come from the holidays "
+                   f"package's rules. Import the DGPA CSV with `flask calendar import FILE`.")
+        raise SystemExit(1)
+    click.echo(f"{year}: official (imported {row.imported_at:%Y-%m-%d} from {row.source})")

@@ -1,27 +1,62 @@
 """The deadline engine's link to the database: the agency's calendar, the limit classes, and
-(re)computing a case's due dates. The arithmetic itself is pure (calendar.py, time_limits.py)."""
+(re)computing a case's due dates. The arithmetic itself is pure (calendar.py, time_limits.py).
+
+A due date moves only with a recorded cause (docs/domain-rules.md, interpretations I1, I2, I6):
+`recompute()` appends a `due_date_changed` event with the dates before and after.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import threading
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cases import time_limits
 from cases.calendar import WorkingCalendar
-from cases.models import CalendarDay, Case, ExtensionStatus, TimeLimitClass
+from cases.models import (
+    OPEN_STATES,
+    CalendarDay,
+    Case,
+    CaseEvent,
+    ExtensionStatus,
+    OfficeCalendarDay,
+    OfficeCalendarYear,
+    TimeLimitClass,
+)
+from core.clock import TAIPEI
 from core.extensions import db
 from core.settings import get_setting, parse_clock
 
+# The official calendar changes once or twice a year: kept per process, reloaded when an import changes it.
+_official_lock = threading.Lock()
+_official_cache: dict[str, object] = {"key": None, "days": {}, "years": frozenset()}
+
+# Causes of a due-date change, as stored in the event's note before the detail (labels in cases/labels.py).
+CAUSES = ("closure", "working_day", "override_removed", "official_calendar", "extension", "reclassification")
+
+
+def _official() -> tuple[dict[date, bool], frozenset[int]]:
+    key = tuple(db.session.execute(select(func.count(OfficeCalendarYear.year),
+                                          func.max(OfficeCalendarYear.imported_at))).one())
+    with _official_lock:
+        if _official_cache["key"] != key:
+            years = frozenset(db.session.scalars(select(OfficeCalendarYear.year)))
+            days = dict(db.session.execute(select(OfficeCalendarDay.day, OfficeCalendarDay.is_working_day)).all())
+            _official_cache.update(key=key, days=days, years=years)
+        return _official_cache["days"], _official_cache["years"]  # type: ignore[return-value]
+
 
 def load_calendar() -> WorkingCalendar:
-    """National calendar plus the agency's overrides; built once per request or task."""
+    """Overrides, the official calendar and the national rules; built once per request or task."""
     cached = g.get("working_calendar") if has_app_context() else None
     if cached is not None:
         return cached
     overrides = dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_working_day)).all())
-    calendar = WorkingCalendar(overrides)
+    official, years = _official()
+    calendar = WorkingCalendar(overrides, official=official, official_years=years)
     if has_app_context():
         g.working_calendar = calendar
     return calendar
@@ -53,33 +88,88 @@ def receipt_date(moment: datetime) -> date:
     return time_limits.receipt_date(moment, load_calendar(), parse_clock(get_setting("office_closes_at")))
 
 
-def approved_extension_days(case: Case) -> int:
-    return sum(e.days for e in case.extensions if e.status == ExtensionStatus.APPROVED)
+def take_limit(case: Case, row: TimeLimitClass) -> None:
+    """Snapshot the class's limit on the case (I1): later changes to the class do not reach it."""
+    case.limit_class = row.code
+    case.limit_days, case.limit_counts_holidays = row.days, row.counts_holidays
+    case.limit_name_zh, case.limit_name_en = row.name_zh, row.name_en
+
+
+def case_limit(case: Case) -> time_limits.TimeLimit:
+    return time_limits.TimeLimit(code=case.limit_class, days=case.limit_days,
+                                 counts_holidays=bool(case.limit_counts_holidays))
 
 
 def compute_due_dates(case: Case) -> None:
-    """Set original_due_on (the limit) and due_on (the limit plus approved extensions)."""
+    """Set the routing milestone, original_due_on (the limit), due_on (the limit plus approved extensions)
+    and each approved extension's dates before and after, from the case's own limit."""
     calendar = load_calendar()
+    case.routing_due_on = calendar.add_working_days(case.received_on, get_setting("routing_working_days"))
     if case.sender_deadline:
         base = time_limits.sender_deadline_due(case.received_on, case.sender_deadline,
                                                time_limit("ordinary"), calendar)
+        counts_holidays = False
     else:
-        base = time_limits.due_date(case.received_on, time_limit(case.limit_class), calendar)
+        limit = case_limit(case)
+        base = time_limits.due_date(case.received_on, limit, calendar)
+        counts_holidays = limit.counts_holidays
+    approved = [e for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    chain = time_limits.extension_chain(base, [e.days for e in approved], calendar, counts_holidays)
+    for extension, (before, after) in zip(approved, chain, strict=True):
+        extension.due_before, extension.due_after = before, after
     case.original_due_on = base
-    case.due_on = time_limits.extended_due(base, approved_extension_days(case), calendar)
+    case.due_on = chain[-1][1] if chain else base
+    for extension in case.extensions:
+        if extension.status == ExtensionStatus.REQUESTED:
+            extension.due_before = case.due_on
+    case.due_on_provisional = calendar.any_provisional(case.received_on, case.due_on)
 
 
-def recompute_open_cases_around(day: date) -> int:
-    """After a closure or extra working day: recompute the open cases whose counting window
-    contains `day` (received before it, due on or after it). Only those rows are touched."""
-    from cases.models import OPEN_STATES
+def recompute(case: Case, *, cause: str, detail: str = "", actor_id: int | None = None,
+              receipt_too: bool = False) -> bool:
+    """Recompute the case's dates; if the due date or the receipt day moved, append the event that says
+    so (old date, new date, cause). Returns whether anything moved."""
+    assert cause in CAUSES, cause
+    before = (case.received_on, case.due_on, case.original_due_on)
+    if receipt_too:
+        case.received_on = receipt_date(case.received_at)
+    compute_due_dates(case)
+    after = (case.received_on, case.due_on, case.original_due_on)
+    if before == after or case.id is None:
+        return False
+    note = f"{cause}: {detail}".rstrip(": ").strip()
+    if before[0] != after[0]:
+        note += f" (received {before[0].isoformat()} → {after[0].isoformat()})"
+    db.session.add(CaseEvent(case=case, actor_id=actor_id, action="due_date_changed", from_state=case.state,
+                             to_state=case.state, note=note, due_before=before[1], due_after=after[1]))
+    return True
 
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), TAIPEI)
+
+
+def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str = "",
+                                actor_id: int | None = None, progress=None) -> int:  # noqa: ANN001
+    """After a closure, an extra working day or an official-calendar change on `days`: recompute the open
+    cases whose counting window (the day they arrived to their due date) contains one of them. A case
+    counted as received on or after such a day is re-dated from the moment it arrived (I6).
+    Returns how many cases' dates moved."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    first, last = days[0], days[-1]
     affected = db.session.scalars(
-        select(Case).where(Case.state.in_(OPEN_STATES), Case.received_on < day, Case.due_on >= day)
+        select(Case).where(Case.state.in_(OPEN_STATES), Case.received_at < _start_of(last + timedelta(days=1)),
+                           Case.due_on >= first).order_by(Case.id)
     ).all()
-    for case in affected:
-        compute_due_dates(case)
+    moved = 0
+    for case in affected if progress is None else progress(affected):
+        arrived = case.received_at.astimezone(TAIPEI).date()
+        in_window = [d for d in days if arrived <= d and (case.due_on is None or d <= case.due_on)]
+        if not in_window:
+            continue
+        receipt_too = any(d <= case.received_on for d in in_window)
+        moved += recompute(case, cause=cause, detail=detail, actor_id=actor_id, receipt_too=receipt_too)
     db.session.flush()
-    return len(affected)
-
-
+    return moved

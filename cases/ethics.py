@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cases.models import Case, CaseEvent, CaseLink, CaseState, EthicsReferral
-from cases.workflow import TransitionRefused
+from cases.models import Case, CaseLink, CaseState, EthicsReferral
+from cases.workflow import TransitionRefused, transition
 from core.accounts.models import Role, Staff
 from core.db import utcnow
 from core.extensions import db
@@ -33,11 +33,9 @@ def open_case_from_referral(referral: EthicsReferral, by: Staff) -> Case:
     db.session.add(submission)
     db.session.flush()
     case, _code = register_case(submission, received_at=utcnow(), by=by)
-    if case.unit_id != by.unit_id:  # the routing setting may be off: the ethics office takes it anyway
-        before = case.state
-        case.unit, case.state = by.unit, CaseState.ROUTED.value
-        db.session.add(CaseEvent(case_id=case.id, actor_id=by.id, action="route", from_state=before,
-                                 to_state=case.state, note=f"→ {by.unit.code} (referral)"))
+    if case.state == CaseState.REGISTERED:  # the routing setting may be off: the ethics office takes it anyway
+        transition(case, "route", None, note=f"→ {by.unit.code} (referral)", actor_id=by.id)
+        case.unit = by.unit
     db.session.add(CaseLink(case_id=case.id, earlier_case_id=original.id, by_id=by.id))
     referral.ethics_case_id, referral.opened_by_id, referral.opened_at = case.id, by.id, utcnow()
     db.session.flush()

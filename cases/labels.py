@@ -46,4 +46,44 @@ STAT_HEADINGS = {
     "closed_on_time_original": _l("On time against the original limit"),
     "open_overdue": _l("Open and overdue"),
     "average_days_used": _l("Average working days used"),
+    "transferred": _l("Transferred"),
+    "not_handled": _l("Not handled"),
+    "transferred_or_not_handled_on_time": _l("Transferred or not handled by the routing date"),
+    "transferred_or_not_handled_late": _l("Transferred or not handled after the routing date"),
+}
+
+# Timeline actions (CaseEvent.action): what happened, in the reader's language.
+ACTION_LABELS = {
+    "register": _l("Registered"),
+    "classify": _l("Classified"),
+    "route": _l("Routed to a unit"),
+    "transfer": _l("Transferred to another agency"),
+    "not_handled": _l("Registered as not handled"),
+    "link": _l("Linked to an earlier case"),
+    "assign": _l("Handler assigned"),
+    "return_to_intake": _l("Returned to intake"),
+    "draft_reply": _l("Reply drafted"),
+    "approve_reply": _l("Reply approved and sent"),
+    "return_reply": _l("Reply returned for changes"),
+    "request_extension": _l("Extension requested"),
+    "approve_extension": _l("Extension approved"),
+    "refuse_extension": _l("Extension refused"),
+    "refer_to_ethics": _l("Referred to the ethics office"),
+    "due_date_changed": _l("Due date changed"),
+}
+
+EXTENSION_LABELS = {
+    "requested": _l("Awaiting a decision"),
+    "approved": _l("Approved"),
+    "refused": _l("Refused"),
+}
+
+# Why a due date moved (cases.deadlines.CAUSES).
+CAUSE_LABELS = {
+    "closure": _l("the agency closed that day"),
+    "working_day": _l("the agency made that day a working day"),
+    "override_removed": _l("the agency's calendar change was withdrawn"),
+    "official_calendar": _l("the official office calendar was imported"),
+    "extension": _l("extension approved"),
+    "reclassification": _l("reclassified"),
 }

@@ -57,11 +57,21 @@ class Case(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_on: Mapped[date] = mapped_column(Date, index=True)
     limit_class: Mapped[str] = mapped_column(String(40))
+    # The limit as it was when the case was classified (interpretation I1): a later change to the class
+    # applies to cases classified afterwards, never to this one. Only reclassification changes it.
+    limit_days: Mapped[int] = mapped_column(Integer)
+    limit_counts_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    limit_name_zh: Mapped[str] = mapped_column(String(60), default="")
+    limit_name_en: Mapped[str] = mapped_column(String(60), default="")
     # 限期公文: a deadline set by the sender (rule 9).
     sender_deadline: Mapped[date | None] = mapped_column(Date)
     # The limit before any extension; statistics report on-time against both (rule 16).
     original_due_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
+    # Some day from receipt to the due date lies in a year without the official DGPA calendar (I7).
+    due_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The intake milestone: routed, transferred or declared "not handled" by this day (I5).
+    routing_due_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     days_used: Mapped[float | None] = mapped_column(Float)
@@ -112,6 +122,9 @@ class CaseEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A due-date change (action "due_date_changed", I2): the date before and after; the note says why.
+    due_before: Mapped[date | None] = mapped_column(Date)
+    due_after: Mapped[date | None] = mapped_column(Date)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[Staff | None] = relationship()
@@ -219,6 +232,27 @@ class CalendarDay(db.Model):
     reason: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OfficeCalendarYear(db.Model):
+    """A year of the official DGPA office calendar, imported from its CSV (`flask calendar import`)."""
+
+    __tablename__ = "office_calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OfficeCalendarDay(db.Model):
+    """One day of the official calendar: 是否放假 (2 = day off, 0 = working day) and its 備註."""
+
+    __tablename__ = "office_calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
 
 
 class TimeLimitClass(db.Model):

@@ -26,7 +26,7 @@ from cases.models import (
 )
 from cases.workflow import TransitionRefused, check, transition
 from core.accounts.models import Role, Staff, Unit
-from core.clock import roc_year, taipei_date, taipei_now
+from core.clock import roc_year, taipei_date, today
 from core.db import utcnow
 from core.extensions import db
 from core.security import hash_secret, random_code
@@ -38,10 +38,6 @@ ACCESS_CODE_LENGTH = 10
 OUTCOMES = ("met", "explained", "refused", "other")
 NOT_HANDLED_GROUNDS = ("no_identity", "repeat", "sent_to_competent")
 TEXT_MAX = 10_000
-
-
-def today() -> date:
-    return taipei_now().date()
 
 
 def allocate_case_number(received_at: datetime) -> str:
@@ -79,8 +75,8 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
         access_code_hash=hash_secret(access_code),
         received_at=received_at,
         received_on=deadlines.receipt_date(received_at),
-        limit_class=deadlines.default_class_for(submission.channel),
     )
+    deadlines.take_limit(case, _limit_class(deadlines.default_class_for(submission.channel)))
     deadlines.compute_due_dates(case)
     db.session.add(case)
     db.session.flush()
@@ -105,9 +101,8 @@ def _route_integrity_complaint(case: Case) -> None:
                                .order_by(Unit.id).limit(1))
     if ethics is None:
         return
-    case.unit, case.state = ethics, CaseState.ROUTED.value
-    db.session.add(CaseEvent(case_id=case.id, actor_id=None, action="route", from_state=CaseState.REGISTERED.value,
-                             to_state=case.state, note=f"→ {ethics.code} (integrity complaint)"))
+    transition(case, "route", None, note=f"→ {ethics.code} (integrity complaint)")
+    case.unit = ethics
 
 
 def refer_to_ethics(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Case:
@@ -136,14 +131,27 @@ def _text(value: str | None, field: str, required: bool = True, maximum: int = T
 # ------------------------------------------------------------------ intake
 
 
+def _limit_class(code: str) -> TimeLimitClass:
+    row = db.session.get(TimeLimitClass, code)
+    if row is None or not row.active:
+        raise TransitionRefused(_("Unknown time-limit class."), 422)
+    return row
+
+
 def classify(case: Case, by: Staff, *, limit_class: str, topic: str = "", sender_deadline: date | None = None,
              version: int | None = None) -> Case:
-    if db.session.get(TimeLimitClass, limit_class) is None:
-        raise TransitionRefused(_("Unknown time-limit class."), 422)
-    note = f"{case.limit_class} → {limit_class}" + (f"; 限期 {sender_deadline}" if sender_deadline else "")
+    """(Re)classify: the only way a case's limit changes (I1); the case takes the class's limit as it is now.
+    Keeping the same class keeps the limit the case already has."""
+    row = _limit_class(limit_class)
+    before = f"{case.limit_class} ({case.limit_days})"
+    reclassified = row.code != case.limit_class
+    after = f"{row.code} ({row.days})" if reclassified else before
+    note = f"{before} → {after}" + (f"; 限期 {sender_deadline}" if sender_deadline else "")
     transition(case, "classify", by, note=note, expected_version=version)
-    case.limit_class, case.topic, case.sender_deadline = limit_class, topic.strip()[:60], sender_deadline
-    deadlines.compute_due_dates(case)
+    if reclassified:
+        deadlines.take_limit(case, row)
+    case.topic, case.sender_deadline = topic.strip()[:60], sender_deadline
+    deadlines.recompute(case, cause="reclassification", detail=note, actor_id=by.id)
     db.session.flush()
     return case
 
@@ -164,7 +172,7 @@ def transfer(case: Case, by: Staff, *, agency: str, reason: str, version: int | 
     reason = _text(reason, _("Reason"))
     transition(case, "transfer", by, note=f"{agency}: {reason}", expected_version=version)
     db.session.add(Transfer(case_id=case.id, agency=agency, reason=reason, by_id=by.id))
-    case.closed_on, case.closed_at = today(), utcnow()
+    _close(case, today())
     _notify_petitioner(case, "transfer_notice", {"agency_to": agency, "reason": reason})
     db.session.flush()
     case_closed.send(case, by=by, reply=None, message=None, how="transfer")
@@ -176,7 +184,7 @@ def mark_not_handled(case: Case, by: Staff, *, ground: str, note: str = "", vers
         raise TransitionRefused(_("Choose one of the legal grounds."), 422)
     transition(case, "not_handled", by, note=f"{ground}: {note}".strip(), expected_version=version)
     case.not_handled_ground = ground
-    case.closed_on, case.closed_at = today(), utcnow()
+    _close(case, today())
     _notify_petitioner(case, "not_handled_notice", {"ground": ground})
     db.session.flush()
     case_closed.send(case, by=by, reply=None, message=None, how="not_handled")
@@ -259,9 +267,8 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
     reply = _pending_reply(case)
     transition(case, "approve_reply", by, expected_version=version)
     reply.status, reply.decided_by_id, reply.decided_at = ReplyStatus.SENT.value, by.id, utcnow()
-    closed = today()
-    case.closed_on, case.closed_at, case.outcome = closed, utcnow(), reply.outcome
-    case.days_used = _days_used(case, closed)
+    _close(case, today())
+    case.outcome = reply.outcome
     email = case.submission.email
     message = None
     if email:
@@ -276,6 +283,12 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
     case_closed.send(case, by=by, reply=reply, message=message, how="reply")
     return case
+
+
+def _close(case: Case, day: date) -> None:
+    """Closing date and days used (rules 3-5), recorded for replies, transfers and "not handled" alike (I5)."""
+    case.closed_on, case.closed_at = day, utcnow()
+    case.days_used = _days_used(case, day)
 
 
 def _days_used(case: Case, finished: date) -> float:
@@ -337,8 +350,7 @@ def approve_extension(case: Case, by: Staff, *, version: int | None = None) -> E
     transition(case, "approve_extension", by, note=f"+{extension.days}", expected_version=version)
     extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.APPROVED.value, by.id, utcnow()
     previous_due = case.due_on
-    deadlines.compute_due_dates(case)
-    extension.due_after = case.due_on
+    deadlines.recompute(case, cause="extension", detail=f"+{extension.days}", actor_id=by.id)
     # Rule 30: the petitioner is told in writing, with the reason and the new date.
     _notify_petitioner(case, "extension_notice", {"reason": extension.reason, "previous_due_on": str(previous_due),
                                                   "due_on": str(case.due_on)}, key_suffix=str(extension.id),

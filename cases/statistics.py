@@ -28,6 +28,11 @@ class StatRow:
     closed_on_time_original: int = 0   # against the original limit (rule 16: extensions do not erase delay)
     open_overdue: int = 0
     average_days_used: float | None = None
+    # Transfers (移文) and "not handled" (不予處理) answer to the routing milestone (I5).
+    transferred: int = 0
+    not_handled: int = 0
+    transferred_or_not_handled_on_time: int = 0
+    transferred_or_not_handled_late: int = 0
 
 
 COLUMNS = [f.name for f in fields(StatRow)]
@@ -80,6 +85,23 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
         r.closed_late = count - r.closed_on_time
         r.closed_on_time_original = int(on_time_original or 0)
         r.average_days_used = round(float(average), 2) if average is not None else None
+
+    milestone = func.coalesce(Case.routing_due_on, Case.due_on)
+    routed_out = db.session.execute(
+        select(closed_month, unit_code, unit_name, Case.channel,
+               func.sum(when((Case.state == CaseState.TRANSFERRED.value, 1), else_=0)),
+               func.sum(when((Case.state == CaseState.NOT_HANDLED.value, 1), else_=0)),
+               func.sum(when((Case.closed_on <= milestone, 1), else_=0)), func.count())
+        .outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]),
+               Case.closed_on.between(start, end))
+        .group_by(closed_month, unit_code, unit_name, Case.channel)
+    )
+    for month, code, name, channel, transferred, not_handled, on_time, count in routed_out:
+        r = row(month, code, name, channel)
+        r.transferred, r.not_handled = int(transferred or 0), int(not_handled or 0)
+        r.transferred_or_not_handled_on_time = int(on_time or 0)
+        r.transferred_or_not_handled_late = count - r.transferred_or_not_handled_on_time
     return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel))
 
 

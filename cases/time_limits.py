@@ -79,18 +79,37 @@ def sender_deadline_due(received_on: date, deadline: date, fallback: TimeLimit, 
     return calendar.on_or_after(deadline)
 
 
-def extended_due(due_on: date, extra_working_days: int, calendar: WorkingCalendar) -> date:
-    """An approved extension (rule 16) adds working days to the current due date (negative raises ValueError)."""
-    return calendar.add_working_days(due_on, extra_working_days)
+def extended_due(due_on: date, extra_days: int, calendar: WorkingCalendar, counts_holidays: bool = False) -> date:
+    """An approved extension (rule 16) adds days to the current due date, counted the way the case's limit
+    counts them (interpretation I3): working days, or calendar days moved off a day off like due_date()."""
+    if extra_days < 0:
+        raise ValueError(f"an extension cannot be negative, got {extra_days}")
+    if not counts_holidays:
+        return calendar.add_working_days(due_on, extra_days)
+    if extra_days == 0:
+        return due_on
+    return calendar.on_or_after(due_on + timedelta(days=extra_days))
+
+
+def extension_chain(base_due: date, extension_days: Sequence[int], calendar: WorkingCalendar,
+                    counts_holidays: bool = False) -> list[tuple[date, date]]:
+    """(due before, due after) of each approved extension in order, starting from the limit's due date."""
+    chain: list[tuple[date, date]] = []
+    due = base_due
+    for days in extension_days:
+        after = extended_due(due, days, calendar, counts_holidays)
+        chain.append((due, after))
+        due = after
+    return chain
 
 
 def days_used(received_on: date, finished_on: date, calendar: WorkingCalendar) -> float:
     """Working days used (發文使用日數): from the day after receipt to the finishing day inclusive (rule 3).
 
-    Holidays are deducted; finished before the next working day counts 0.5 (rule 4).
+    Holidays are deducted; finished before the next working day counts 0.5 (rule 4). That includes a case
+    finished before its counted receipt day (received on a Saturday, counted from Monday, answered at once:
+    interpretation I4): never negative, never an error.
     """
-    if finished_on < received_on:
-        raise ValueError(f"finished_on {finished_on} is before received_on {received_on}")
     used = calendar.working_days_between(received_on, finished_on)
     return float(used) if used else SAME_DAY
 

@@ -12,12 +12,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cases import deadlines, privacy, statistics
 from cases.actions import available, perform
-from cases.labels import CHANNEL_LABELS, GROUND_LABELS, OUTCOME_LABELS, STAT_HEADINGS, STATE_LABELS
+from cases.labels import (
+    ACTION_LABELS,
+    CAUSE_LABELS,
+    CHANNEL_LABELS,
+    EXTENSION_LABELS,
+    GROUND_LABELS,
+    OUTCOME_LABELS,
+    STAT_HEADINGS,
+    STATE_LABELS,
+)
 from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, PersonalDataAccess
 from cases.queries import QUEUES, CaseFilter, default_queue, filtered, page_of
-from cases.services import find_case, today
+from cases.services import find_case
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.clock import today
 from core.extensions import db
 from core.periods import period_from
 from core.policy import can, may_see_case, require
@@ -85,7 +95,9 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         units=db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all(),
         unit_staff=unit_staff, limit_classes=deadlines.limit_classes(), days_left=days_left,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, outcome_labels=OUTCOME_LABELS,
-        ground_labels=GROUND_LABELS, pending_reply=next((r for r in reversed(case.replies) if r.status == "draft"),
+        ground_labels=GROUND_LABELS, action_labels=ACTION_LABELS, extension_labels=EXTENSION_LABELS,
+        cause_labels=CAUSE_LABELS,
+        pending_reply=next((r for r in reversed(case.replies) if r.status == "draft"),
                                                         None),
     ), status
 

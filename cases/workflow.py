@@ -80,21 +80,29 @@ def check(case: Case, action: str, user: Staff) -> Transition:
 
 
 def transition(case: Case, action: str, user: Staff | None, note: str = "",
-               expected_version: int | None = None) -> CaseEvent:
+               expected_version: int | None = None, actor_id: int | None = None) -> CaseEvent:
     """Apply `action` to the case and append the timeline event. The caller flushes/commits;
-    the version column makes a concurrent second change fail at flush (StaleDataError)."""
+    the version column makes a concurrent second change fail at flush (StaleDataError).
+
+    user None: the system acts (a routing rule); roles are not checked, the state table still is.
+    actor_id names the person on whose behalf it acted, if any."""
     from flask_babel import gettext as _
 
     if expected_version is not None and case.version != expected_version:
         raise TransitionRefused(_("Someone else changed this case in the meantime. Please reload it."), 409)
-    rule = check(case, action, user) if user is not None else TRANSITIONS[action]
+    if user is not None:
+        rule = check(case, action, user)
+    else:
+        rule = TRANSITIONS[action]
+        if CaseState(case.state) not in rule.sources:
+            raise TransitionRefused(_("This action is not possible while the case is in this state."), 409)
     before = case.state
     if rule.target is not None:
         case.state = rule.target.value
     # Every action updates the row (so the version counter moves), timeline-only ones included:
     # two people acting on the same view of a case cannot both succeed.
     case.updated_at = utcnow()
-    event = CaseEvent(case=case, actor_id=user.id if user else None, action=action,
+    event = CaseEvent(case=case, actor_id=user.id if user else actor_id, action=action,
                       from_state=before, to_state=case.state, note=note)
     db.session.add(event)
     return event

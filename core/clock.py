@@ -14,6 +14,11 @@ def taipei_now() -> datetime:
     return utcnow().astimezone(TAIPEI)
 
 
+def today() -> date:
+    """The agency's today (Taipei): the one `today()` every domain uses."""
+    return taipei_now().date()
+
+
 def taipei_date(moment: datetime) -> date:
     return moment.astimezone(TAIPEI).date()
 

@@ -32,8 +32,12 @@ SPECS: dict[str, SettingSpec] = {
     "default_limit_class": SettingSpec(
         {"petition": "petition", "mailbox": "director-mailbox", "complaint": "petition"},
         "Time-limit class given to a new case, per channel"),
+    "routing_working_days": SettingSpec(1, "Working days after receipt by which intake routes, transfers or "
+                                           "declares a case not handled (the routing milestone)", 1),
     "extension_max_count": SettingSpec(3, "Extensions allowed per case", 0),
-    "extension_max_total_days": SettingSpec(30, "Working days all extensions of a case may add up to", 0),
+    "extension_max_total_days": SettingSpec(30, (
+        "Days all extensions of a case may add up to (working days, or calendar days for a class that counts "
+        "them)"), 0),
     "reminder_due_soon_working_days": SettingSpec(2, "Working days before the due date the handler is reminded", 1),
     "route_integrity_complaints_to_ethics": SettingSpec(True, "Route complaints about integrity or misconduct "
                                                               "to the ethics office on registration"),

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
-from core.clock import taipei_now
+from core.clock import today
 from core.db import utcnow
 from core.extensions import db
 from core.security import new_token, token_digest
@@ -31,10 +31,6 @@ class SurveyError(Exception):
     def __init__(self, reason: str, status: int) -> None:
         super().__init__(reason)
         self.reason, self.status = reason, status
-
-
-def today() -> date:
-    return taipei_now().date()
 
 
 def current_questionnaire() -> Questionnaire:

@@ -60,7 +60,7 @@ def _in_language(language: str, template: str, **context) -> str:  # noqa: ANN00
 
 
 def _today() -> date:
-    from cases.services import today
+    from core.clock import today
 
     return today()
 

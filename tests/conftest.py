@@ -1,7 +1,10 @@
 """Fixtures: one app per session on a fresh database (PostgreSQL when DATABASE_URL is set),
-a real SMTP server (aiosmtpd), tables emptied after each test, real Redis when REDIS_URL is set.
+a real SMTP server (aiosmtpd), tables emptied after each test, real Redis when REDIS_URL is set,
+and a frozen clock: every test starts at a named instant, never at the real "now".
 
 With REQUIRE_SERVICES=1 (CI), a test whose service is missing fails instead of being skipped.
+The instant is chosen with `--clock NAME` or TEST_CLOCK=NAME (a name of CLOCKS or an ISO instant);
+CI runs the suite at a weekday and at a Saturday before a long weekend.
 """
 
 from __future__ import annotations
@@ -11,16 +14,64 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import Message
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
+
+# Named instants (Taipei), from the official DGPA calendar. "weekday" is a Tuesday in the week of
+# 2025-12-25 (a day off since 2025), so 30 working days cross the new year; "saturday" is the first day
+# of the nine days off of the 2026 Lunar New Year (2026-02-14..22).
+CLOCKS = {
+    "weekday": datetime(2025, 12, 23, 10, 0, tzinfo=ZoneInfo("Asia/Taipei")),
+    "saturday": datetime(2026, 2, 14, 10, 0, tzinfo=ZoneInfo("Asia/Taipei")),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--clock", default=os.environ.get("TEST_CLOCK", "weekday"),
+                     help="the instant every test starts at: " + ", ".join(CLOCKS) + " or an ISO date-time")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Session fixtures (the app, the migrations' reference data) are made at the named instant too.
+    config._frozen_clock = time_machine.travel(start_instant(config), tick=True)
+    config._frozen_clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    frozen = getattr(config, "_frozen_clock", None)
+    if frozen is not None:
+        frozen.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"frozen clock: {start_instant(config).isoformat()}"
+
+
+def start_instant(config: pytest.Config) -> datetime:
+    name = config.getoption("--clock")
+    if name in CLOCKS:
+        return CLOCKS[name]
+    moment = datetime.fromisoformat(name)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Taipei"))
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """Every test starts at the session's named instant; time then runs on (tick) so waits still work.
+    `clock.move_to(moment)` jumps; tests name their dates relative to `today()` or to the instant."""
+    with time_machine.travel(start_instant(request.config), tick=True) as traveller:
+        yield traveller
 
 
 def need(service: str, available: bool, how: str) -> None:
@@ -182,6 +233,7 @@ def app(database_url: str, smtp_server: Mailbox, tmp_path_factory: pytest.TempPa
     app = create_app(make_config(database_url, smtp_server.port, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()  # the migrations, not create_all: they are what production runs
+        import_official_calendar()
     yield app
     with app.app_context():
         from core.extensions import db
@@ -199,7 +251,18 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     empty_tables(app)
 
 
-REFERENCE_TABLES = {"time_limit_classes", "questionnaires"}
+# Reference data: the migrations seed the first two, the app fixture imports the official calendar.
+REFERENCE_TABLES = {"time_limit_classes", "questionnaires", "office_calendar_years", "office_calendar_days"}
+
+
+def import_official_calendar() -> None:
+    """What an installation does after `flask db upgrade`: import the shipped DGPA calendar."""
+    from cases import official_calendar
+    from core.extensions import db
+
+    for path in official_calendar.shipped_files():
+        official_calendar.import_year(official_calendar.parse(path.read_bytes(), path.name), path.name)
+    db.session.commit()
 
 
 def empty_tables(app) -> None:  # noqa: ANN001

@@ -383,9 +383,11 @@ def test_days_used_leave_out_holidays(cal: WorkingCalendar) -> None:
     assert days_used(date(2025, 2, 7), date(2025, 2, 10), cal) == 2.0
 
 
-def test_days_used_cannot_end_before_receipt(cal: WorkingCalendar) -> None:
-    with pytest.raises(ValueError):
-        days_used(date(2026, 3, 3), date(2026, 3, 2), cal)
+def test_answered_before_the_counted_receipt_day_uses_half_a_day(cal: WorkingCalendar) -> None:
+    # Interpretation I4: received Sat 2026-02-14 (counted from Mon 2/23 after the Lunar New Year days off)
+    # and answered the same Saturday: half a day, never an error.
+    assert days_used(date(2026, 2, 23), date(2026, 2, 14), cal) == 0.5
+    assert days_used(date(2026, 3, 3), date(2026, 3, 2), cal) == 0.5
 
 
 def test_a_sender_deadline_case_finished_in_time_records_at_most_six_days(cal: WorkingCalendar) -> None:

@@ -21,3 +21,6 @@ def test_downgrade_and_upgrade_again(app, db):
     with db.engine.connect() as conn:
         assert db.engine.dialect.get_table_names(conn) in ([], ["alembic_version"])
     upgrade()
+    from tests.conftest import import_official_calendar
+
+    import_official_calendar()

@@ -25,8 +25,16 @@ def test_register_route_assign_draft_approve_reply_closes_the_case(app, db, smtp
     intake = staff_client(app, "intake@example.tw")
     queue = intake.get("/staff/?queue=intake")
     assert number in queue.text
+    petition_due = case.due_on
     assert act(intake, number, "classify", limit_class="ordinary", topic="道路").status_code == 303
-    assert _case(db, number).limit_class == "ordinary"
+    classified = _case(db, number)
+    assert classified.limit_class == "ordinary" and classified.limit_days == 6
+    # The reclassification moved the due date, and the timeline says from when to when and why.
+    moved = classified.events[-1]
+    assert (moved.action, moved.due_before, moved.due_after) == ("due_date_changed", petition_due, classified.due_on)
+    assert moved.note.startswith("reclassification")
+    page = intake.get(f"/staff/cases/{number}").text
+    assert "處理期限變更" in page and f"{petition_due.isoformat()} → {classified.due_on.isoformat()}" in page
     assert act(intake, number, "route", unit="ROADS").status_code == 303
     assert _case(db, number).state == "routed"
 
@@ -52,7 +60,7 @@ def test_register_route_assign_draft_approve_reply_closes_the_case(app, db, smtp
     assert "已派員於11月25日完成修補" in mail and number in mail
     assert "訴願" in mail  # the legal-remedy notice was asked for
     actions = [e.action for e in closed.events]
-    assert actions == ["register", "classify", "route", "assign", "draft_reply", "approve_reply"]
+    assert actions == ["register", "classify", "due_date_changed", "route", "assign", "draft_reply", "approve_reply"]
     assert all(e.actor is not None for e in closed.events)
 
     tracked = intake.post("/api/v1/track", json={"case_number": number, "access_code": "WRONG"})
@@ -156,7 +164,7 @@ def test_an_impossible_action_is_refused_with_a_message_and_changes_nothing(app,
 
 def test_the_queue_shows_at_a_glance_what_is_overdue_and_due_soon(app, db):
     from cases.models import Case
-    from cases.services import today
+    from core.clock import today
 
     make_agency(db)
     late, soon = register_case(db).number, register_case(db, email="b@example.tw").number

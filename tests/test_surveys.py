@@ -48,7 +48,7 @@ def test_close_reply_link_form_answer_and_the_units_figures_change(app, db, smtp
     assert stored.unit_id is not None and stored.outcome == "met"
 
     with app.app_context():
-        from cases.services import today
+        from core.clock import today
 
         [roads] = [f for f in by_unit(today(), today()) if f.unit == "ROADS"]
     assert roads.invitations == 1 and roads.responses == 1 and roads.satisfied == 1
@@ -124,7 +124,7 @@ def test_incomplete_or_bad_answers_are_shown_and_nothing_is_stored(app, db, smtp
 
 def test_a_dissatisfied_answer_opens_a_follow_up_that_is_reminded_once_when_overdue(app, db, smtp):
     from cases.deadlines import load_calendar
-    from cases.services import today
+    from core.clock import today
     from surveys.models import SurveyFollowUp
     from surveys.services import remind_overdue_follow_ups
 
@@ -180,6 +180,7 @@ def test_no_survey_without_e_mail_and_not_too_often_to_one_address(app, db, smtp
 def test_the_report_api(app, db, smtp):
     from core.accounts.services import find_staff
     from core.accounts.tokens import issue_token
+    from core.clock import today
 
     make_agency(db)
     close_with_reply(app, db)
@@ -187,16 +188,17 @@ def test_the_report_api(app, db, smtp):
     handler = {"Authorization": "Bearer " + issue_token(find_staff("roads.handler@example.tw"))}
     db.session.commit()
     client = app.test_client()
-    answer = client.get("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31", headers=headers)
+    year = today().year  # the frozen clock's year, whichever instant the suite runs at
+    period = f"from={year}-01-01&to={year}-12-31"
+    answer = client.get(f"/api/v1/reports/satisfaction?{period}", headers=headers)
     assert answer.status_code == 200
     [roads] = [u for u in answer.json["units"] if u["unit"] == "ROADS"]
     assert roads["invitations"] == 1 and roads["responses"] == 0 and roads["suppressed"] is True
     assert roads["satisfied_share"] is None and roads["satisfied_ci"] is None
     assert set(roads["means"]) == {"speed", "attitude", "clarity", "solved", "overall"}
-    assert client.get("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31",
-                      headers=handler).status_code == 403
-    assert client.get("/api/v1/reports/satisfaction?from=x&to=2026-12-31", headers=headers).status_code == 422
-    assert client.get("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31").status_code == 401
+    assert client.get(f"/api/v1/reports/satisfaction?{period}", headers=handler).status_code == 403
+    assert client.get(f"/api/v1/reports/satisfaction?from=x&to={year}-12-31", headers=headers).status_code == 422
+    assert client.get(f"/api/v1/reports/satisfaction?{period}").status_code == 401
 
 
 def test_follow_ups_count_in_the_report(app, db, smtp):
@@ -204,7 +206,7 @@ def test_follow_ups_count_in_the_report(app, db, smtp):
     citizen, link, form = _survey_form(app, db, smtp)  # the link is in the reply mail
     citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES, "overall": "1"})
     with app.app_context():
-        from cases.services import today
+        from core.clock import today
         from surveys.aggregates import follow_ups_by_unit
 
         [row] = follow_ups_by_unit(today(), today(), today())
@@ -213,9 +215,10 @@ def test_follow_ups_count_in_the_report(app, db, smtp):
 
 
 def test_one_reminder_when_the_setting_asks_for_it(app, db, smtp):
+    from core.clock import today
     from core.settings import set_setting
     from surveys.models import SurveyResponse
-    from surveys.services import remind_unanswered, today
+    from surveys.services import remind_unanswered
 
     make_agency(db)
     close_with_reply(app, db)
