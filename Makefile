@@ -33,6 +33,7 @@ extract-messages: install-dev
 
 run: install translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask calendar import
 	$(BIN)/flask demo seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

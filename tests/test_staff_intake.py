@@ -65,15 +65,16 @@ def test_staff_form_errors_are_shown_and_nothing_is_stored(client, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
 
 
-def test_a_letter_received_last_week_keeps_its_date(client, db):
+def test_a_letter_received_weeks_ago_keeps_its_date(client, db):
     from cases.models import Case
 
     _intake_officer(client, db)
-    for stamped in ("2026-11-16T10:30", "2026-11-16T23:30"):
+    # Named dates before every instant the suite runs at (tests/conftest.py CLOCKS).
+    for stamped in ("2025-11-17T10:30", "2025-11-17T23:30"):
         post_form(client, "/staff/intake", {"channel": "petition", "received_via": "letter",
                                             "received_at": stamped, "name": "李四", "address": "臺南市",
                                             "subject": "來函", "body": "一封信的內容，足夠長。"})
     in_hours, after_hours = db.session.scalars(sa.select(Case).order_by(Case.id))
-    assert in_hours.received_on.isoformat() == "2026-11-16"  # a Monday
-    assert after_hours.received_on.isoformat() == "2026-11-17"  # after 17:00: the next working day
+    assert in_hours.received_on.isoformat() == "2025-11-17"  # a Monday
+    assert after_hours.received_on.isoformat() == "2025-11-18"  # after 17:00: the next working day
     assert not in_hours.lacks_identity
