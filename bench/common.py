@@ -16,7 +16,7 @@ BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres
 
 
 def bench_app():
-    from core.app import create_app
+    from wsgi import create_app
 
     url = BENCH_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True, "REDIS_URL": None})

@@ -143,7 +143,6 @@ class OneCase(MethodView):
         """One case, with the petitioner (masked for a confidential case outside the ethics office)."""
         case = _visible_case(number)
         answer = {**case_json(case), "petitioner": privacy.petitioner(g.api_user, case, "api")}
-        db.session.commit()  # the access log
         return answer
 
 
@@ -189,7 +188,6 @@ def _action_view(name: str):  # noqa: ANN202
         data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
         try:
             perform(case, g.api_user, name, data, payload.get("version"))
-            db.session.commit()
         except TransitionRefused as exc:
             db.session.rollback()
             abort(exc.status, message=exc.message)

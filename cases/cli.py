@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
@@ -139,8 +140,7 @@ def import_command(files: tuple[str, ...]) -> None:
             raise click.ClickException(str(exc)) from exc
 
         def progress(items, year=parsed.year):  # noqa: ANN001, ANN202
-            return click.progressbar(items, label=f"{year}: recomputing due dates", file=click.get_text_stream(
-                "stderr"), show_pos=True)
+            return click.progressbar(items, label=f"{year}: recomputing due dates", file=sys.stderr, show_pos=True)
 
         result = official_calendar.import_year(parsed, path.name, progress=progress)
         db.session.commit()

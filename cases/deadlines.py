@@ -8,7 +8,8 @@ A due date moves only with a recorded cause (docs/domain-rules.md, interpretatio
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time, timedelta
 
 from flask import g, has_app_context
@@ -104,10 +105,12 @@ def compute_due_dates(case: Case) -> None:
     """Set the routing milestone, original_due_on (the limit), due_on (the limit plus approved extensions)
     and each approved extension's dates before and after, from the case's own limit."""
     calendar = load_calendar()
-    case.routing_due_on = calendar.add_working_days(case.received_on, get_setting("routing_working_days"))
+    if case.routing_due_on is None:  # set once, like the limit; a new receipt day resets it
+        case.routing_due_on = calendar.add_working_days(case.received_on, get_setting("routing_working_days"))
     if case.sender_deadline:
-        base = time_limits.sender_deadline_due(case.received_on, case.sender_deadline,
-                                               time_limit("ordinary"), calendar)
+        # Rule 9's fallback is the 普通件 limit of the 文書處理手冊 itself, not the agency's editable class.
+        base = time_limits.sender_deadline_due(case.received_on, case.sender_deadline, time_limits.ORDINARY,
+                                               calendar)
         counts_holidays = False
     else:
         limit = case_limit(case)
@@ -132,7 +135,9 @@ def recompute(case: Case, *, cause: str, detail: str = "", actor_id: int | None 
     assert cause in CAUSES, cause
     before = (case.received_on, case.due_on, case.original_due_on)
     if receipt_too:
-        case.received_on = receipt_date(case.received_at)
+        received_on = receipt_date(case.received_at)
+        if received_on != case.received_on:
+            case.received_on, case.routing_due_on = received_on, None
     compute_due_dates(case)
     after = (case.received_on, case.due_on, case.original_due_on)
     if before == after or case.id is None:
@@ -150,10 +155,13 @@ def _start_of(day: date) -> datetime:
 
 
 def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str = "",
-                                actor_id: int | None = None, progress=None) -> int:  # noqa: ANN001
+                                actor_id: int | None = None,
+                                progress: Callable[[Sequence[Case]], AbstractContextManager[Iterable[Case]]] | None
+                                = None) -> int:
     """After a closure, an extra working day or an official-calendar change on `days`: recompute the open
     cases whose counting window (the day they arrived to their due date) contains one of them. A case
     counted as received on or after such a day is re-dated from the moment it arrived (I6).
+    `progress` wraps the cases for a progress display (a click.progressbar, say).
     Returns how many cases' dates moved."""
     days = sorted(set(days))
     if not days:
@@ -164,12 +172,13 @@ def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str
                            Case.due_on >= first).order_by(Case.id)
     ).all()
     moved = 0
-    for case in affected if progress is None else progress(affected):
-        arrived = case.received_at.astimezone(TAIPEI).date()
-        in_window = [d for d in days if arrived <= d and (case.due_on is None or d <= case.due_on)]
-        if not in_window:
-            continue
-        receipt_too = any(d <= case.received_on for d in in_window)
-        moved += recompute(case, cause=cause, detail=detail, actor_id=actor_id, receipt_too=receipt_too)
+    with progress(affected) if progress is not None else nullcontext(affected) as cases:
+        for case in cases:
+            arrived = case.received_at.astimezone(TAIPEI).date()
+            in_window = [d for d in days if arrived <= d and (case.due_on is None or d <= case.due_on)]
+            if not in_window:
+                continue
+            receipt_too = any(d <= case.received_on for d in in_window)
+            moved += recompute(case, cause=cause, detail=detail, actor_id=actor_id, receipt_too=receipt_too)
     db.session.flush()
     return moved

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cases.case_file import Submission
 from cases.models import Case, CaseLink, CaseState, EthicsReferral
 from cases.workflow import TransitionRefused, transition
 from core.accounts.models import Role, Staff
@@ -21,9 +22,8 @@ def open_case_from_referral(referral: EthicsReferral, by: Staff) -> Case:
     if referral.ethics_case_id is not None:
         raise TransitionRefused(_("A case was opened from this referral already."), 409)
     original = referral.case
-    submission_cls = type(original.submission)  # cases never imports feedback; the class comes with the row
     source = original.submission
-    submission = submission_cls(
+    submission = Submission(
         channel="complaint", category="integrity", confidential=True, language=source.language,
         subject=f"移請政風室：{source.subject}"[:200], body=f"{referral.reason}\n\n---\n{source.body}",
         source="staff", received_via="referral", verified_at=utcnow(), entered_by_id=by.id,

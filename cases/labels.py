@@ -14,7 +14,7 @@ STATE_LABELS = {
     CaseState.NOT_HANDLED: _l("Registered, not handled"),
 }
 
-# Keys are the channel values feedback.models.Channel defines.
+# Keys are the channel values cases.case_file.Channel defines.
 CHANNEL_LABELS = {
     "petition": _l("Petition"),
     "mailbox": _l("Director's mailbox"),

@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cases.case_file import Submission
 from core.accounts.models import Staff, Unit
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
-
-if TYPE_CHECKING:
-    from feedback.models import Submission
 
 
 class CaseState(enum.StrEnum):
@@ -83,8 +80,8 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    # By name: cases never imports feedback, which hands it submissions.
-    submission: Mapped[Submission] = relationship("Submission")
+    # What the petitioner sent (cases/case_file.py): part of the case file, owned by cases like the rest.
+    submission: Mapped[Submission] = relationship()
     unit: Mapped[Unit | None] = relationship()
     handler: Mapped[Staff | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")

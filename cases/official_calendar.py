@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -91,7 +92,7 @@ def shipped_files() -> list[Path]:
 
 
 def import_year(parsed: ParsedYear, source: str,
-                progress: Callable[[Iterable], Iterable] | None = None) -> ImportResult:
+                progress: Callable[[Sequence], AbstractContextManager[Iterable]] | None = None) -> ImportResult:
     """Write one year into the official calendar and recompute the open cases whose window holds a day whose
     answer changed (or, for a year that becomes official, every day: its provisional flags go).
     A second import of the same data changes nothing."""

@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
+from cases.case_file import PetitionerIdentity, Submission
 from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseState, Extension, ExtensionStatus
 from core.accounts.models import Staff, Unit
-from core.policy import AGENCY_WIDE
+from core.pagination import PAGE_SIZE, keyset_page, parse_before
+from core.policy import case_scope
 
 QUEUES = ("intake", "unit", "mine", "approval", "all")
-PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class CaseFilter:
             queue=queue if queue in QUEUES else default_queue,
             channel=text("channel", 20), state=text("state", 20), unit=text("unit", 32).upper(),
             due=text("due", 10) if text("due", 10) in ("soon", "overdue") else "",
-            q=text("q"), before=int(before) if before.isdigit() else None,
+            q=text("q"), before=parse_before(before, Case.id),
         )
 
     def as_args(self, **changes: Any) -> dict[str, Any]:
@@ -63,14 +64,7 @@ def default_queue(user: Staff) -> str:
 
 
 def visible_cases(user: Any) -> Select:
-    from core.accounts.models import Role
-
-    query = select(Case)
-    if user.has_role(*AGENCY_WIDE):
-        return query
-    if user.has_role(Role.ETHICS):  # the same rule as core.policy.may_see_case
-        return query.where(or_(Case.unit_id == user.unit_id, Case.confidential.is_(True)))
-    return query.where(Case.unit_id == user.unit_id)
+    return select(Case).where(case_scope(user).clause(Case))
 
 
 def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Select:
@@ -105,8 +99,6 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
 
 
 def _text_match(q: str):  # noqa: ANN202
-    from feedback.models import PetitionerIdentity, Submission
-
     if q.isdigit():
         # A prefix as a range, so the unique index on number serves it (case numbers are all digits).
         return Case.number.between(q, q + "9" * (20 - len(q)))
@@ -120,17 +112,6 @@ def _text_match(q: str):  # noqa: ANN202
 
 
 def page_of(query: Select, before: int | None, size: int = PAGE_SIZE) -> tuple[list[Case], int | None]:
-    if before is not None:
-        query = query.where(Case.id < before)
-    rows = list(db_session().scalars(
-        query.options(joinedload(Case.submission), joinedload(Case.unit), joinedload(Case.handler))
-        .order_by(Case.id.desc()).limit(size + 1)
-    ).unique())
-    next_before = rows[size - 1].id if len(rows) > size else None
-    return rows[:size], next_before
-
-
-def db_session():  # noqa: ANN201
-    from core.extensions import db
-
-    return db.session
+    return keyset_page(
+        query.options(joinedload(Case.submission), joinedload(Case.unit), joinedload(Case.handler)),
+        Case.id, before, size)

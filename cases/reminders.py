@@ -13,13 +13,13 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from cases.case_file import Submission
 from cases.deadlines import load_calendar
 from cases.models import UNIT_OPEN_STATES, Case, ReminderLedger
 from core.accounts.models import Role, Staff, StaffRole, Unit
-from core.db import utcnow
+from core.db import insert_or_ignore, utcnow
 from core.extensions import db
 from core.settings import get_setting
 from core.urls import external_url
@@ -49,8 +49,6 @@ class ReminderRow(NamedTuple):
 def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
     """Open cases matching `conditions`, with what the mails need, in one indexed query
     (columns, not ORM objects: the sweep reads thousands of rows)."""
-    from feedback.models import Submission
-
     handler, deputy = aliased(Staff), aliased(Staff)
     query = (
         select(Case.id, Case.number, Case.due_on, Case.unit_id, Unit.name, Case.confidential, Submission.subject,
@@ -84,17 +82,13 @@ def overdue(today: date) -> list[ReminderRow]:
     return _rows(Case.due_on < today)
 
 
-def _insert():  # noqa: ANN202
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _claim(kind: str, rows: list[ReminderRow]) -> set[int]:
     """Write the ledger rows in bulk; the ids of the cases this sweep claimed (and must remind of).
     A racing sweep's rows conflict on the unique key and are not returned to it."""
     if not rows:
         return set()
     result = db.session.execute(
-        _insert()(ReminderLedger).on_conflict_do_nothing(index_elements=["key"]).returning(ReminderLedger.case_id),
+        insert_or_ignore(ReminderLedger, "key").returning(ReminderLedger.case_id),
         [{"key": f"{kind}:{r.id}:{r.due_on}", "kind": kind, "on_date": r.due_on, "case_id": r.id,
           "created_at": utcnow()} for r in rows],
     )
@@ -109,8 +103,8 @@ def _digests_sent(today: date) -> bool:
 def _record(key: str, kind: str, on_date: date, staff_id: int) -> bool:
     """One digest's ledger row: True if this sweep wrote it (and so must send)."""
     row = db.session.execute(
-        _insert()(ReminderLedger).values(key=key, kind=kind, on_date=on_date, staff_id=staff_id)
-        .on_conflict_do_nothing(index_elements=["key"]).returning(ReminderLedger.id)
+        insert_or_ignore(ReminderLedger, "key").values(key=key, kind=kind, on_date=on_date, staff_id=staff_id)
+        .returning(ReminderLedger.id)
     ).first()
     return row is not None
 

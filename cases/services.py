@@ -8,7 +8,6 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cases import deadlines, time_limits
 from cases.models import (
@@ -27,7 +26,7 @@ from cases.models import (
 from cases.workflow import TransitionRefused, check, transition
 from core.accounts.models import Role, Staff, Unit
 from core.clock import roc_year, taipei_date, today
-from core.db import utcnow
+from core.db import insert_or_ignore, utcnow
 from core.extensions import db
 from core.security import hash_secret, random_code
 from core.settings import get_setting
@@ -45,11 +44,7 @@ def allocate_case_number(received_at: datetime) -> str:
     is created once (ON CONFLICT DO NOTHING) and incremented by a single UPDATE ... RETURNING,
     which the database serialises per year."""
     year = roc_year(taipei_date(received_at))
-    dialect = db.session.get_bind().dialect.name
-    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if ins is None:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        raise RuntimeError(f"unsupported database {dialect}")
-    db.session.execute(ins(CaseNumberCounter).values(year=year, last=0).on_conflict_do_nothing())
+    db.session.execute(insert_or_ignore(CaseNumberCounter).values(year=year, last=0))
     sequence = db.session.execute(
         update(CaseNumberCounter)
         .where(CaseNumberCounter.year == year)

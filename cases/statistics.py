@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date
 
 from sqlalchemy import case as when
 from sqlalchemy import func, select
 
 from cases.models import OPEN_STATES, Case, CaseState
+from core import exports
 from core.accounts.models import Unit
 from core.extensions import db
 
@@ -105,25 +104,13 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
     return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel))
 
 
+def _table(rows: list[StatRow], headings: list[str]) -> exports.Table:
+    return exports.Table(headings=headings, rows=[[getattr(r, c) for c in COLUMNS] for r in rows])
+
+
 def as_csv(rows: list[StatRow]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for r in rows:
-        writer.writerow(asdict(r))
-    return "\ufeff" + out.getvalue()  # BOM: Excel in Taiwan opens UTF-8 CSV correctly with it
+    return exports.as_csv(_table(rows, COLUMNS))
 
 
 def as_xlsx(rows: list[StatRow], headings: list[str]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "statistics"
-    sheet.append(headings)
-    for r in rows:
-        sheet.append([getattr(r, c) for c in COLUMNS])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.as_xlsx(_table(rows, headings), "statistics")

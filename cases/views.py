@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cases import deadlines, privacy, statistics
 from cases.actions import available, perform
+from cases.case_file import Attachment
 from cases.labels import (
     ACTION_LABELS,
     CAUSE_LABELS,
@@ -106,7 +107,6 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
 @require("view_case")
 def case_page(number: str):
     page = _render_case(_case_or_404(number))
-    db.session.commit()  # the access log of the view
     return page
 
 
@@ -117,18 +117,13 @@ def case_action(number: str, action: str):
     version = request.form.get("version", type=int)
     try:
         perform(case, current_user, action, request.form, version)
-        db.session.commit()
     except TransitionRefused as exc:
-        db.session.rollback()
-        page = _render_case(_case_or_404(number), exc.status, exc.message)
-        db.session.commit()
-        return page
+        db.session.rollback()  # the refused action; the page it shows again still logs what it shows
+        return _render_case(_case_or_404(number), exc.status, exc.message)
     except StaleDataError:
         db.session.rollback()
-        page = _render_case(_case_or_404(number), 409,
+        return _render_case(_case_or_404(number), 409,
                             _("Someone else changed this case in the meantime. Please check it and try again."))
-        db.session.commit()
-        return page
     flash(_("Done."), "success")
     return redirect(url_for("cases.case_page", number=number), code=303)
 
@@ -136,8 +131,6 @@ def case_action(number: str, action: str):
 @bp.route("/staff/attachments/<int:attachment_id>")
 @require("view_case")
 def attachment(attachment_id: int):
-    from feedback.models import Attachment
-
     item = db.session.get(Attachment, attachment_id)
     if item is None:
         abort(404)
@@ -148,7 +141,6 @@ def attachment(attachment_id: int):
         if not privacy.identity_visible(current_user, case)[0]:
             abort(404)
         privacy.petitioner(current_user, case, "attachment")  # logged like any view of the identity
-        db.session.commit()
     return Response(item.data, mimetype=item.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(item.filename)}",
         "Cache-Control": "private, no-store",
@@ -211,7 +203,6 @@ def calendar_page():
                 flash(str(exc), "error")
                 status = 400
             else:
-                db.session.commit()
                 flash(_("Saved. Due dates of %(n)d open case(s) were recomputed.", n=changed), "success")
                 return redirect(url_for("cases.calendar_page"), code=303)
     days = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc()).limit(200)).all()
@@ -228,10 +219,7 @@ def request_identity(number: str):
         privacy.request_reveal(case, current_user, request.form.get("reason", ""))
     except TransitionRefused as exc:
         db.session.rollback()
-        page = _render_case(case, exc.status, exc.message)
-        db.session.commit()
-        return page
-    db.session.commit()
+        return _render_case(case, exc.status, exc.message)
     flash(_("Your request was sent to the ethics office."), "success")
     return redirect(url_for("cases.case_page", number=number), code=303)
 
@@ -259,7 +247,6 @@ def decide_reveal(reveal_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("cases.ethics_desk"), code=303)
-    db.session.commit()
     flash(_("Decision recorded."), "success")
     return redirect(url_for("cases.ethics_desk"), code=303)
 
@@ -276,7 +263,6 @@ def open_referral(referral_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("cases.ethics_desk"), code=303)
-    db.session.commit()
     return redirect(url_for("cases.case_page", number=case.number), code=303)
 
 
@@ -287,12 +273,12 @@ def access_log():
 
     from core.accounts.services import find_staff
     from core.clock import TAIPEI
+    from core.pagination import keyset_page
 
     start, end = period_from(request.args, today())
     since = datetime.combine(start, time(0), TAIPEI)
     until = datetime.combine(end + timedelta(days=1), time(0), TAIPEI)
-    query = (select(PersonalDataAccess).where(PersonalDataAccess.at >= since, PersonalDataAccess.at < until)
-             .order_by(PersonalDataAccess.id.desc()))
+    query = select(PersonalDataAccess).where(PersonalDataAccess.at >= since, PersonalDataAccess.at < until)
     who = (request.args.get("staff") or "").strip()[:254]
     number = (request.args.get("case") or "").strip()[:20]
     if who:
@@ -300,12 +286,10 @@ def access_log():
         query = query.where(PersonalDataAccess.staff_id == (staff.id if staff else -1))
     if number:
         query = query.where(PersonalDataAccess.case_id.in_(select(Case.id).where(Case.number == number)))
-    before = request.args.get("before", type=int)
-    if before:
-        query = query.where(PersonalDataAccess.id < before)
-    rows = db.session.scalars(query.limit(101)).all()
-    return render_template("cases/access_log.html", rows=rows[:100], start=start, end=end, who=who, number=number,
-                           next_before=rows[99].id if len(rows) > 100 else None)
+    before = request.args.get("before")
+    rows, next_before = keyset_page(query, PersonalDataAccess.id, before, 100)
+    return render_template("cases/access_log.html", rows=rows, start=start, end=end, who=who, number=number,
+                           next_before=next_before, paged=bool(before))
 
 
 @bp.route("/staff/cases/<number>/letter")
@@ -317,5 +301,4 @@ def reply_letter(number: str):
     if reply is None:
         abort(404)
     person = privacy.petitioner(current_user, case, "letter")
-    db.session.commit()  # the access log
     return render_template("cases/letter.html", case=case, reply=reply, person=person)

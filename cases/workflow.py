@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cases.models import Case, CaseEvent, CaseState
 from core.accounts.models import Role, Staff
 from core.db import utcnow
+from core.errors import DomainError
 from core.extensions import db
 
 S = CaseState
@@ -50,12 +51,8 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class TransitionRefused(Exception):
-    """The action is not allowed: `status` 403 (who) or 409 (the case's state or version)."""
-
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+class TransitionRefused(DomainError):
+    """The action is not allowed: `status` 403 (who), 409 (the case's state or version) or 422 (input)."""
 
 
 def allowed(case: Case, action: str, user: Staff) -> bool:

@@ -1,9 +1,11 @@
-"""The application factory: binds configuration, extensions and domains once."""
+"""The kernel's application factory: configuration, extensions, accounts and settings, then whatever
+domains the composition root (wsgi.py) hands it. core/ imports no domain."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -15,11 +17,13 @@ from werkzeug.exceptions import HTTPException
 from core import settings
 from core.celery_app import celery_init_app
 from core.config import apply_environment, default_config, validate_config
+from core.errors import DomainError
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import html_lang, select_locale
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+def create_app(domains: Sequence[ModuleType], overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Each domain is a module with `init_app(app)` (blueprints, CLI groups, signal receivers, tasks)."""
     app = Flask(__name__, instance_relative_config=True, static_folder="static", template_folder="templates")
     app.config.from_mapping(default_config(app))
     apply_environment(app.config)
@@ -33,20 +37,34 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     celery_init_app(app)
 
-    from cases import init_app as init_cases
     from core import accounts
-    from feedback import init_app as init_feedback
-    from notifications import init_app as init_notifications
-    from reports import init_app as init_reports
-    from surveys import init_app as init_surveys
 
-    for init in (accounts.init_app, settings.init_app, init_notifications, init_cases, init_feedback, init_surveys,
-                 init_reports):
+    for init in (accounts.init_app, settings.init_app, *(domain.init_app for domain in domains)):
         init(app)
+    _register_transaction_boundary(app)
     _register_error_handlers(app)
     _register_template_context(app)
     _register_security_headers(app)
     return app
+
+
+def _register_transaction_boundary(app: Flask) -> None:
+    """One transaction per request: services flush, this commits once. A response below 500 commits
+    (a view that refuses an action rolls the action back first, and a 4xx page may still log what was
+    shown); an exception or a 5xx rolls back. Nothing a view did is half-written."""
+
+    @app.after_request
+    def commit(response):  # noqa: ANN001, ANN202
+        if response.status_code < 500:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(error: BaseException | None) -> None:
+        if error is not None:
+            db.session.rollback()
 
 
 def _register_security_headers(app: Flask) -> None:
@@ -116,6 +134,11 @@ def _register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return render_error(400, _("The form has expired or was not sent from this site. "
                                    "Please go back, reload the page and send it again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()  # the refused operation leaves nothing behind
+        return render_error(error.status, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
@@ -41,3 +42,19 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's database (PostgreSQL or SQLite): the one upsert.
+    `conflict_columns` name the unique key the conflict is on (none: any unique key). Chain `.values(...)`
+    and `.returning(...)` on the result, or execute it with a list of rows; a conflicting row is skipped,
+    and with RETURNING only the rows actually inserted come back."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from core.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:  # pragma: no cover - only PostgreSQL and SQLite are supported
+        raise RuntimeError(f"INSERT … ON CONFLICT is not supported on {dialect}")
+    return insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_, true
 
 from core.accounts.models import Role
 
@@ -47,13 +49,39 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     return True
 
 
-def may_see_case(user: Any, case: Any) -> bool:
+@dataclass(frozen=True)
+class CaseScope:
+    """Which cases a user may see: the one rule, read by `may_see_case` (one case) and by the listings
+    (`clause`, as SQL), so the two cannot drift apart."""
+
+    everything: bool = False
+    unit_id: int | None = None
+    confidential: bool = False  # also every confidential case, whatever its unit (the ethics office)
+
+    def admits(self, case: Any) -> bool:
+        if self.everything:
+            return True
+        if self.confidential and case.confidential:
+            return True
+        return self.unit_id is not None and case.unit_id == self.unit_id
+
+    def clause(self, model: Any) -> ColumnElement[bool]:
+        """The same rule as a WHERE clause over `model` (a mapped class with unit_id and confidential)."""
+        if self.everything:
+            return true()
+        own_unit = model.unit_id == self.unit_id if self.unit_id is not None else false()
+        return or_(own_unit, model.confidential.is_(True)) if self.confidential else own_unit
+
+
+def case_scope(user: Any) -> CaseScope:
     if user.has_role(*AGENCY_WIDE):
-        return True
+        return CaseScope(everything=True)
     # The ethics office sees every confidential case (it decides who may see the reporter).
-    if user.has_role(Role.ETHICS) and case.confidential:
-        return True
-    return case.unit_id is not None and case.unit_id == user.unit_id
+    return CaseScope(unit_id=user.unit_id, confidential=user.has_role(Role.ETHICS))
+
+
+def may_see_case(user: Any, case: Any) -> bool:
+    return case_scope(user).admits(case)
 
 
 def require(action: str) -> Callable[[F], F]:

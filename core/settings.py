@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -98,7 +99,7 @@ def set_setting(key: str, value: Any, by_id: int | None = None) -> None:
     db.session.flush()
 
 
-settings_cli = click.Group("settings", help="Show and change the settings administrators control.")
+settings_cli = AppGroup("settings", help="Show and change the settings administrators control.")
 
 
 @settings_cli.command("list")

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from cases.case_file import Channel, ComplaintCategory, Source
 from core.extensions import db, limiter
 from feedback import rules, services
-from feedback.models import Channel, ComplaintCategory, Source
 from feedback.presenters import case_status
 
 blp = Blueprint(
@@ -113,7 +113,6 @@ class Submissions(MethodView):
         except services.InvalidSubmission as exc:
             db.session.rollback()
             abort(422, message=_("The submission has errors."), errors={"json": exc.errors})
-        db.session.commit()
         return {"id": submission.id, "status": "pending_verification",
                 "verification_expires_at": submission.verification_expires_at}
 

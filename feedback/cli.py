@@ -1,9 +1,10 @@
 import click
+from flask.cli import AppGroup
 
 from core.extensions import db
 from feedback.services import purge_unverified
 
-feedback_cli = click.Group("submissions", help="Citizen submissions awaiting verification.")
+feedback_cli = AppGroup("submissions", help="Citizen submissions awaiting verification.")
 
 
 @feedback_cli.command("purge")
@@ -14,7 +15,7 @@ def purge_command() -> None:
     click.echo(f"purged {count} unverified submission(s)")
 
 
-retention_cli = click.Group("retention", help="Erase petitioners' identifying data after the retention period.")
+retention_cli = AppGroup("retention", help="Erase petitioners' identifying data after the retention period.")
 
 
 @retention_cli.command("run")

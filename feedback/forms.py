@@ -19,10 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from cases.case_file import Channel, ComplaintCategory, ReceivedVia
 from cases.labels import CHANNEL_LABELS
 from core.clock import TAIPEI
 from feedback import rules
-from feedback.models import Channel, ComplaintCategory, ReceivedVia
 
 CATEGORY_LABELS = {
     ComplaintCategory.INTEGRITY: _l("Integrity or misconduct of staff (e.g. bribery, abuse of office)"),

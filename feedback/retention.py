@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
+from cases.case_file import Attachment, PetitionerIdentity, Submission
 from cases.models import Case
 from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting
-from feedback.models import Attachment, PetitionerIdentity, Submission
 
 ENDED_STATES = ("closed", "transferred", "not_handled")
 

@@ -14,7 +14,7 @@ import filetype
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from feedback.models import Channel, ComplaintCategory, ReceivedVia
+from cases.case_file import Channel, ComplaintCategory, ReceivedVia
 
 NAME_MAX = 100
 EMAIL_MAX = 254

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission
 from cases.models import Case
 from cases.services import register_case
 from core.accounts.models import Staff
@@ -20,7 +21,6 @@ from core.security import new_token, normalise_code, token_digest, verify_secret
 from core.settings import get_setting
 from core.urls import external_url
 from feedback import rules
-from feedback.models import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission
 from notifications.outbox import enqueue
 
 

@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cases.case_file import Channel, Source
 from cases.labels import CHANNEL_LABELS
 from core.clock import taipei_now
 from core.extensions import db, limiter
@@ -24,7 +25,6 @@ from core.i18n import LANG_COOKIE
 from core.policy import require
 from feedback import services
 from feedback.forms import CATEGORY_LABELS, StaffIntakeForm, SubmissionForm
-from feedback.models import Channel, Source
 from feedback.presenters import case_status, mask_email
 
 bp = Blueprint("feedback", __name__, template_folder="templates")
@@ -70,7 +70,6 @@ def _channel_page(channel: Channel):
                 form.show_errors(exc.errors)
                 status = 400
             else:
-                db.session.commit()
                 session["submitted"] = {"email": mask_email(submission.email), "channel": channel.value}
                 return redirect(url_for("feedback.submitted"), code=303)
         else:
@@ -121,7 +120,6 @@ def verify(token: str):
     except services.VerificationExpired:
         db.session.rollback()
         return render_template("feedback/verify_failed.html", expired=True), 410
-    db.session.commit()
     return render_template("feedback/receipt.html", case=case, email=mask_email(case.submission.email))
 
 
@@ -163,7 +161,6 @@ def staff_intake():
                 form.show_errors(exc.errors)
                 status = 400
             else:
-                db.session.commit()
                 return render_template("feedback/staff_registered.html", case=case, access_code=code)
     else:
         status = 400

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.extensions import db
@@ -9,7 +10,7 @@ from notifications.models import OutboxMessage, OutboxStatus
 from notifications.outbox import dispatch_after_commit
 from notifications.tasks import relay
 
-outbox_cli = click.Group("outbox", help="Inspect and relay the outgoing message queue.")
+outbox_cli = AppGroup("outbox", help="Inspect and relay the outgoing message queue.")
 
 
 @outbox_cli.command("relay")

@@ -9,7 +9,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import insert_or_ignore, utcnow
 from core.extensions import db
 from notifications.models import OutboxMessage
 
@@ -44,11 +44,6 @@ def enqueue(
 def enqueue_many(messages: list[dict[str, Any]]) -> int:
     """Bulk enqueue (each dict has enqueue()'s arguments); keys already present are skipped by
     the database. Returns how many were new."""
-    from sqlalchemy import insert as generic_insert
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect, generic_insert)
     if not messages:
         return 0
     now = utcnow()
@@ -58,8 +53,7 @@ def enqueue_many(messages: list[dict[str, Any]]) -> int:
             for m in messages]
     # One statement compiled once, sent in batches by the driver ("insertmanyvalues").
     result = db.session.execute(
-        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id), rows)
+        insert_or_ignore(OutboxMessage, "idempotency_key").returning(OutboxMessage.id), rows)
     new_ids = [message_id for (message_id,) in result]
     dispatch_after_commit(new_ids)
     return len(new_ids)

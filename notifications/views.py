@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.pagination import paginate
+from core.pagination import keyset_page
 from core.policy import require
 from notifications.delivery import retry_failed
 from notifications.models import OutboxMessage, OutboxStatus
@@ -25,12 +25,11 @@ def outbox():
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all())
-    page = paginate(
-        select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.id.desc()),
-        request.args.get("page"),
-    )
-    return render_template("notifications/outbox.html", page=page, status=status, counts=counts,
-                           statuses=[s.value for s in OutboxStatus])
+    before = request.args.get("before")
+    messages, next_before = keyset_page(select(OutboxMessage).where(OutboxMessage.status == status),
+                                        OutboxMessage.id, before)
+    return render_template("notifications/outbox.html", messages=messages, next_before=next_before,
+                           paged=bool(before), status=status, counts=counts, statuses=[s.value for s in OutboxStatus])
 
 
 @bp.route("/staff/outbox/<int:message_id>/retry", methods=["POST"])
@@ -42,5 +41,4 @@ def retry(message_id: int):
         flash(_("The message is queued again."), "success")
     else:
         flash(_("Only failed messages can be retried."), "error")
-    db.session.commit()
     return redirect(url_for("notifications.outbox"))

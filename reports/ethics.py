@@ -4,7 +4,6 @@ Figures only: no petitioner is named, so no confidential reporter can be."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case as when
@@ -13,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cases.deadlines import load_calendar
 from cases.models import OPEN_STATES, Case, EthicsReferral, Extension, ExtensionStatus
+from core import exports
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.clock import TAIPEI
 from core.extensions import db
@@ -83,19 +83,9 @@ def figures(start: date, end: date, as_of: date) -> dict[str, list[list]]:
 
 
 def workbook(period: str, data: dict[str, list[list]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, columns in SECTIONS.items():
-        sheet = book.create_sheet(name)
-        sheet.append([f"{period}"] + [""] * (len(columns) - 1))
-        sheet.append(columns)
-        for row in data[name]:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One sheet per section: the period, the headings, the figures."""
+    return exports.as_xlsx_sheets({name: exports.Table(headings=columns, rows=data[name], caption=period)
+                                   for name, columns in SECTIONS.items()})
 
 
 def recipients() -> list[str]:

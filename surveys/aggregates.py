@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case as when
 from sqlalchemy import func, select
 
+from core import exports
 from core.accounts.models import Unit
 from core.extensions import db
 from core.settings import get_setting
@@ -124,40 +123,25 @@ def _grouped(key, start: date, end: date, unit_code: str | None) -> list[dict]: 
     return rows
 
 
-def as_csv(figures: list[Figures], keys: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["unit", "unit_name", "invitations", "responses", "response_rate", "suppressed",
-                     "satisfied_share", "ci_low", "ci_high", *[f"mean_{k}" for k in keys],
-                     *[f"overall_{s}" for s in range(1, 6)]])
+def _table(figures: list[Figures], keys: list[str]) -> exports.Table:
+    headings = ["unit", "unit_name", "invitations", "responses", "response_rate", "suppressed", "satisfied_share",
+                "ci_low", "ci_high", *[f"mean_{k}" for k in keys], *[f"overall_{s}" for s in range(1, 6)]]
+    rows = []
     for f in figures:
         ci = f.satisfied_ci or [None, None]
-        writer.writerow([f.unit, f.unit_name, f.invitations, f.responses, f.response_rate, f.suppressed,
-                         f.satisfied_share, ci[0], ci[1], *[None if f.suppressed else f.means.get(k) for k in keys],
-                         *([None] * 5 if f.suppressed else f.distribution)])
-    return "\ufeff" + out.getvalue()
+        rows.append([f.unit, f.unit_name, f.invitations, f.responses, f.response_rate, f.suppressed,
+                     f.satisfied_share, ci[0], ci[1], *[None if f.suppressed else f.means.get(k) for k in keys],
+                     *([None] * 5 if f.suppressed else f.distribution)])
+    # "True"/"False" are the words readers of this file (and tests/test_survey_aggregates.py) expect.
+    return exports.Table(headings=headings, rows=rows, booleans=("True", "False"))
+
+
+def as_csv(figures: list[Figures], keys: list[str]) -> str:
+    return exports.as_csv(_table(figures, keys))
 
 
 def as_xlsx(figures: list[Figures], keys: list[str]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "satisfaction"
-    for row in csv.reader(io.StringIO(as_csv(figures, keys).lstrip("\ufeff"))):
-        sheet.append([_number(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _number(value: str):  # noqa: ANN202
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value or None
+    return exports.as_xlsx(_table(figures, keys), "satisfaction")
 
 
 def follow_ups_by_unit(start: date, end: date, today: date, unit_code: str | None = None) -> list[dict]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from core.extensions import db
 from surveys.models import SLOTS, Questionnaire
 from surveys.services import current_questionnaire
 
-surveys_cli = click.Group("surveys", help="Satisfaction questionnaires.")
+surveys_cli = AppGroup("surveys", help="Satisfaction questionnaires.")
 
 
 def check_questions(questions: object, previous: list[dict] | None) -> list[dict]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
-from core.clock import today
+from core.clock import taipei_date, today
 from core.db import utcnow
 from core.extensions import db
 from core.security import new_token, token_digest
@@ -74,7 +74,8 @@ def _send_invitation(invitation: SurveyInvitation, case: Any, link: str, templat
     enqueue(kind=f"surveys.{template}", to=invitation.email, template=template, language=invitation.language,
             context={"name": case.submission.name, "case_number": case.number,
                      "agency": current_app.config["AGENCY_NAME"],
-                     "expires_on": str(invitation.expires_at.date())},
+                     # The Taipei date: the UTC one is a day early before 08:00 Taipei.
+                     "expires_on": taipei_date(invitation.expires_at).isoformat()},
             secrets={"survey_link": link}, key=key)
 
 
@@ -219,7 +220,12 @@ def extend_follow_up(follow_up: SurveyFollowUp, by: Staff, *, days: int, reason:
 
 
 def remind_overdue_follow_ups(day: date) -> int:
-    """Each overdue follow-up is reminded once, to the unit's supervisors (claimed by one UPDATE)."""
+    """Each overdue follow-up is reminded once, to the unit's supervisors (claimed by one UPDATE), on
+    working days only: nobody reads a reminder sent on a Saturday until Monday, and by then it is stale."""
+    from cases.deadlines import load_calendar
+
+    if not load_calendar().is_working_day(day):
+        return 0
     ids = list(db.session.scalars(
         update(SurveyFollowUp)
         .where(SurveyFollowUp.answered_at.is_(None), SurveyFollowUp.due_on < day, SurveyFollowUp.reminded.is_(False))

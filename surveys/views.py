@@ -40,7 +40,6 @@ def form(token: str):
             except services.SurveyError as exc:
                 db.session.rollback()
                 return render_template("surveys/unavailable.html", reason=exc.reason), exc.status
-            db.session.commit()
             return _in_language(invitation.language, "surveys/thanks.html")
     page = _in_language(invitation.language, "surveys/form.html", questionnaire=questionnaire, errors=errors,
                         values=values)
@@ -152,7 +151,6 @@ def follow_up(follow_up_id: int):
             status, error = exc.status, exc.message
             item = _follow_up_or_404(follow_up_id)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("surveys.follow_up", follow_up_id=follow_up_id), code=303)
     response = db.session.get(SurveyResponse, item.response_id)

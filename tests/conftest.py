@@ -228,7 +228,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def app(database_url: str, smtp_server: Mailbox, tmp_path_factory: pytest.TempPathFactory):
     from flask_migrate import upgrade
 
-    from core.app import create_app
+    from wsgi import create_app
 
     app = create_app(make_config(database_url, smtp_server.port, tmp_path_factory.mktemp("instance")))
     with app.app_context():
@@ -292,7 +292,7 @@ def twin_app(app):
 
     A request pushes its own app context only when the active one belongs to another app;
     working in the twin's context keeps the test's session and `g` apart from the requests'."""
-    from core.app import create_app
+    from wsgi import create_app
 
     twin = create_app(dict(app.config))
     app.extensions["celery"].set_current()

@@ -88,9 +88,9 @@ def test_every_staff_route_has_an_entry(app):
 @pytest.fixture
 def objects(app, db, smtp):  # noqa: ANN001
     """A ROADS case with an attachment, a follow-up, a reveal request, a referral, a failed message."""
+    from cases.case_file import Attachment
     from cases.models import EthicsReferral, IdentityReveal
     from core.accounts.services import find_staff
-    from feedback.models import Attachment
     from notifications.models import OutboxMessage
     from surveys.models import SurveyFollowUp
     from tests.support import ALL_FIVES, close_with_reply, survey_link

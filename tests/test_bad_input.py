@@ -34,7 +34,7 @@ BAD_FIELDS = [
 
 
 def _submissions(db) -> int:
-    from feedback.models import Submission
+    from cases.case_file import Submission
 
     return table_count(db, Submission)
 
@@ -80,7 +80,7 @@ def test_forms_without_a_csrf_token_are_refused(client, db):
 
 
 def test_html_is_stored_as_typed_and_shown_escaped(client, db, smtp):
-    from feedback.models import Submission
+    from cases.case_file import Submission
 
     nasty = '<script>alert("x")</script><b>粗體</b>'
     post_form(client, "/mailbox", valid_letter(subject=nasty, body=nasty + " 這是內容說明"))
@@ -97,7 +97,7 @@ def test_html_is_stored_as_typed_and_shown_escaped(client, db, smtp):
 
 
 def test_control_characters_are_removed_not_crashing(client, db):
-    from feedback.models import Submission
+    from cases.case_file import Submission
 
     page = post_form(client, "/petition", valid_letter(subject="路燈\x00不亮\x07", name="王\x00小明"))
     assert page.status_code == 303
@@ -117,7 +117,7 @@ def test_attachment_type_is_checked_by_content_not_name(client, db):
         **valid_letter(), "attachments": [(io.BytesIO(PDF), "scan.bin"), (io.BytesIO(PNG), "photo")],
     }, content_type="multipart/form-data")
     assert page.status_code == 303
-    from feedback.models import Attachment
+    from cases.case_file import Attachment
 
     types = sorted(a.content_type for a in db.session.scalars(__import__("sqlalchemy").select(Attachment)))
     assert types == ["application/pdf", "image/png"]

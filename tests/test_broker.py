@@ -23,7 +23,7 @@ def real_redis() -> str:
 @pytest.fixture
 def other_apps(app):
     """Builds more apps on the session's database; the session app's Celery stays current after."""
-    from core.app import create_app
+    from wsgi import create_app
 
     def build(tmp_path, redis: str):  # noqa: ANN001
         from tests.conftest import Mailbox  # noqa: F401

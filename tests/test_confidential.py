@@ -78,7 +78,7 @@ def test_no_page_api_export_search_or_notification_shows_the_reporter(app, db, s
             answer = app.test_client().get(url, headers=token)
             assert answer.status_code == 200, (email, url)
             assert not _leaks(answer.text), (email, url)
-    from feedback.models import Attachment
+    from cases.case_file import Attachment
 
     attachment_id = db.session.scalar(sa.select(Attachment.id))
     assert staff_client(app, "roads.chief@example.tw").get(f"/staff/attachments/{attachment_id}").status_code == 404
@@ -92,7 +92,7 @@ def test_the_ethics_officer_sees_the_reporter_and_the_view_is_logged(app, db, sm
     ethics = staff_client(app, "ethics@example.tw")
     page = ethics.get(f"/staff/cases/{number}")
     assert page.status_code == 200 and NAME in page.text and EMAIL in page.text and PHONE in page.text
-    from feedback.models import Attachment
+    from cases.case_file import Attachment
 
     attachment_id = db.session.scalar(sa.select(Attachment.id))
     assert ethics.get(f"/staff/attachments/{attachment_id}").status_code == 200

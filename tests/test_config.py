@@ -22,7 +22,7 @@ def test_documented_variables_map_onto_the_config():
     ({"BASE_URL": "example.tw"}, "BASE_URL"),
 ])
 def test_bad_configuration_stops_the_app_at_creation(overrides, words, tmp_path):
-    from core.app import create_app
+    from wsgi import create_app
 
     config = {"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", **overrides}
     with pytest.raises(ConfigError, match=words):
@@ -30,7 +30,7 @@ def test_bad_configuration_stops_the_app_at_creation(overrides, words, tmp_path)
 
 
 def test_https_base_url_makes_cookies_secure(tmp_path):
-    from core.app import create_app
+    from wsgi import create_app
 
     app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
                       "BASE_URL": "https://feedback.example.gov.tw/"})

@@ -13,9 +13,9 @@ from tests.test_bad_input import PDF
 def test_an_expired_link_registers_nothing_and_the_purge_deletes_it(app, client, db, smtp):
     import io
 
+    from cases.case_file import Attachment, Submission
     from cases.models import Case
     from core.db import utcnow
-    from feedback.models import Attachment, Submission
 
     post_form(client, "/mailbox", {**valid_letter(), "attachments": [(io.BytesIO(PDF), "a.pdf")]},
               content_type="multipart/form-data")
@@ -36,7 +36,7 @@ def test_an_expired_link_registers_nothing_and_the_purge_deletes_it(app, client,
         assert app.extensions["celery"].tasks["feedback.purge_unverified"].delay().get() == 1
     db.session.expire_all()
     assert [s.email for s in db.session.scalars(sa.select(Submission))] == ["fresh@example.tw"]
-    from feedback.models import PetitionerIdentity
+    from cases.case_file import PetitionerIdentity
 
     assert table_count(db, PetitionerIdentity) == 1  # the expired one's identity went with it
     assert table_count(db, Attachment) == 0
@@ -44,9 +44,9 @@ def test_an_expired_link_registers_nothing_and_the_purge_deletes_it(app, client,
 
 
 def test_the_validity_is_a_setting(app, client, db, smtp):
+    from cases.case_file import Submission
     from core.db import utcnow
     from core.settings import set_setting
-    from feedback.models import Submission
 
     set_setting("verification_valid_days", 7)
     db.session.commit()

@@ -10,9 +10,9 @@ from tests.support import make_agency, register_case
 
 
 def test_retention_erases_identity_keeps_statistics_and_is_idempotent(app, db):
+    from cases.case_file import Attachment, PetitionerIdentity, Submission
     from cases.models import Case
     from cases.statistics import statistics
-    from feedback.models import Attachment, PetitionerIdentity, Submission
     from feedback.retention import due_for_erasure, erase_identities
 
     make_agency(db)

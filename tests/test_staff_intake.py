@@ -50,7 +50,7 @@ def test_a_counter_petition_with_e_mail_gets_the_receipt_mailed_in_its_language(
 
 
 def test_staff_form_errors_are_shown_and_nothing_is_stored(client, db):
-    from feedback.models import Submission
+    from cases.case_file import Submission
 
     _intake_officer(client, db)
     page = post_form(client, "/staff/intake", {"channel": "petition", "received_via": "pigeon",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from core.accounts.models import Role
 from core.accounts.services import AccountError, create_staff, create_unit, find_staff, find_unit
 from core.extensions import db
 
-units_cli = click.Group("units", help="Manage the organisation's units.")
-staff_cli = click.Group("staff", help="Manage staff accounts.")
-demo_cli = click.Group("demo", help="Demo data for trying the system out.")
+units_cli = AppGroup("units", help="Manage the organisation's units.")
+staff_cli = AppGroup("staff", help="Manage staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data for trying the system out.")
 
 
 @units_cli.command("create")

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts.forms import LoginForm
 from core.accounts.services import authenticate
-from core.extensions import db, limiter
+from core.extensions import limiter
 
 bp = Blueprint("accounts", __name__, template_folder="../templates")
 
@@ -28,7 +28,6 @@ def login():
     status = 200
     if form.validate_on_submit():
         staff = authenticate(form.email.data, form.password.data)
-        db.session.commit()  # failure counts and lock-outs are kept too
         if staff is not None:
             login_user(staff)
             return redirect(_safe_next(request.args.get("next")))
