@@ -10,6 +10,11 @@ from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
 
+def about(submission_id: int) -> str:
+    """The outbox's mark on a message that carries this petitioner's personal data (retention erases it)."""
+    return f"submission:{submission_id}"
+
+
 class Channel(enum.StrEnum):
     PETITION = "petition"      # 人民陳情
     MAILBOX = "mailbox"        # 首長信箱

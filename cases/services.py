@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from cases import deadlines, time_limits
+from cases.case_file import about
 from cases.models import (
     Case,
     CaseEvent,
@@ -272,7 +273,7 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
             context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                      "body": reply.body, "remedy_notice": reply.remedy_notice,
                      "agency": current_app.config["AGENCY_NAME"]},
-            key=f"reply:{case.id}:{reply.id}",
+            key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id),
         )
     db.session.flush()
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
@@ -378,5 +379,5 @@ def _notify_petitioner(case: Case, template: str, context: dict, key_suffix: str
         kind=f"cases.{template}", to=email, template=template, language=case.language,
         context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                  "agency": current_app.config["AGENCY_NAME"], **context},
-        key=f"{template}:{case.id}:{key_suffix}",
+        key=f"{template}:{case.id}:{key_suffix}", about=about(case.submission_id),
     )

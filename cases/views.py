@@ -53,7 +53,8 @@ def staff_home():
         for due in ("overdue", "soon")}
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all()
     return render_template(
-        "cases/staff_home.html", rows=rows, f=f, next_before=next_before, queues=QUEUES, units=units,
+        "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
+        queues=QUEUES, units=units,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, today=today(), glance=glance,
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),
@@ -61,6 +62,27 @@ def staff_home():
         may_see_satisfaction=can(current_user, "view_satisfaction"),
         may_use_ethics_desk=can(current_user, "ethics_desk"), may_see_access_log=can(current_user, "view_access_log"),
     )
+
+
+# How long before a year begins the secretariat is warned that its official office calendar is missing.
+CALENDAR_WARNING_DAYS = 92
+
+
+def _calendar_warning() -> str | None:
+    """For the secretariat and administrators: the year (current, or starting within three months) whose
+    due dates are provisional because its official office calendar is not imported (I7)."""
+    if not current_user.has_role(Role.SECRETARIAT, Role.ADMIN):
+        return None
+    years = deadlines.load_calendar().official_years
+    t = today()
+    if t.year not in years:
+        return _("The official office calendar of %(year)d is not imported: due dates this year are provisional. "
+                 "Import the DGPA file with “flask calendar import FILE”.", year=t.year)
+    if (date(t.year + 1, 1, 1) - t).days <= CALENDAR_WARNING_DAYS and t.year + 1 not in years:
+        return _("The official office calendar of %(year)d is not imported yet: due dates that reach into %(year)d "
+                 "are provisional. Import the DGPA file with “flask calendar import FILE” when it is published.",
+                 year=t.year + 1)
+    return None
 
 
 def _case_or_404(number: str) -> Case:

@@ -1,5 +1,6 @@
-"""Retention: after the set years from closure, the petitioner's identifying data is erased
-(the identity row and identifying attachments); the case and its statistics stay."""
+"""Retention: after the set years from closure, the petitioner's identifying data is erased everywhere it is
+stored — the identity row, identifying attachments, the client address digest, the messages sent to them
+(outbox: address, greeting, links) and their survey invitation's address; the case and its statistics stay."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
-from cases.case_file import Attachment, PetitionerIdentity, Submission
+from cases.case_file import Attachment, PetitionerIdentity, Submission, about
 from cases.models import Case
 from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting
+from core.signals import identities_erased
+from notifications.models import OutboxMessage
 
 ENDED_STATES = ("closed", "transferred", "not_handled")
 
@@ -43,7 +46,13 @@ def erase_identities(today: date) -> list[str]:
         db.session.execute(delete(PetitionerIdentity).where(PetitionerIdentity.submission_id.in_(chunk)))
         db.session.execute(delete(Attachment).where(Attachment.submission_id.in_(chunk),
                                                     Attachment.identifying.is_(True)))
-        db.session.execute(update(Submission).where(Submission.id.in_(chunk)).values(identity_erased_at=utcnow())
+        db.session.execute(update(Submission).where(Submission.id.in_(chunk))
+                           .values(identity_erased_at=utcnow(), client_ip_digest=None)
                            .execution_options(synchronize_session=False))
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.about.in_([about(i) for i in chunk]))
+                           .values(recipient="", context={}, secrets=None)
+                           .execution_options(synchronize_session=False))
+        case_ids = list(db.session.scalars(select(Case.id).where(Case.submission_id.in_(chunk))))
+        identities_erased.send(case_ids)  # surveys erases the invitation's address
     db.session.expire_all()
     return [number for number, _c, _s in rows]

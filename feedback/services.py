@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission
+from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case
 from cases.services import register_case
 from core.accounts.models import Staff
@@ -90,7 +90,7 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
             "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"link": external_url("feedback.verify", token=token)},
-        key=f"verify:{submission.id}",
+        key=f"verify:{submission.id}", about=about(submission.id),
     )
     return submission
 
@@ -154,7 +154,7 @@ def _enqueue_receipt(case: Case, submission: Submission, access_code: str) -> No
             "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"access_code": access_code},
-        key=f"receipt:{case.id}",
+        key=f"receipt:{case.id}", about=about(submission.id),
     )
 
 

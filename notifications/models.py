@@ -38,6 +38,8 @@ class OutboxMessage(db.Model):
     # Values the mail needs once (links with tokens, access codes); erased after delivery.
     secrets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Whose personal data the message carries ("submission:42"), so retention can erase it here too.
+    about: Mapped[str | None] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

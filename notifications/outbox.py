@@ -26,14 +26,16 @@ def enqueue(
     context: dict[str, Any],
     key: str,
     secrets: dict[str, Any] | None = None,
+    about: str | None = None,
 ) -> OutboxMessage:
-    """Add a message to the current transaction; the same key twice gives the first message."""
+    """Add a message to the current transaction; the same key twice gives the first message.
+    `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
     existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     if existing is not None:
         return existing
     message = OutboxMessage(
         kind=kind, recipient=to, template=template, language=language,
-        context=context, secrets=secrets, idempotency_key=key,
+        context=context, secrets=secrets, idempotency_key=key, about=about,
     )
     db.session.add(message)
     db.session.flush()

@@ -5,6 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from reports import tasks, views  # noqa: F401 - tasks registers the Celery task
+    from reports import cli, tasks, views  # noqa: F401 - tasks registers the Celery task
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.reports_cli)

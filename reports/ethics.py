@@ -97,13 +97,31 @@ def recipients() -> list[str]:
 
 
 def run_monthly(day: date) -> EthicsReport | None:
-    """On the first working day of a month, generate last month's report once and announce it."""
-    if not first_working_day(day):
+    """From the first working day of a month on, generate last month's report once and announce it. A day the
+    scheduler missed (down on the first working day) is caught up by the next run, not lost."""
+    if day < load_calendar().on_or_after(day.replace(day=1)):
         return None
     start, end, period = previous_month(day)
+    return generate(start, end, period, day)
+
+
+def month_period(text: str, today: date) -> tuple[date, date, str]:
+    """'YYYY-MM' of a month that has ended → (first day, last day, period); ValueError otherwise."""
+    try:
+        start = datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValueError("write the month as YYYY-MM") from None
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if end >= today:
+        raise ValueError(f"{text} has not ended yet")
+    return start, end, f"{start:%Y-%m}"
+
+
+def generate(start: date, end: date, period: str, as_of: date) -> EthicsReport | None:
+    """The report of one period, once (None if it exists); announced to the ethics officers."""
     if db.session.scalar(select(EthicsReport.id).where(EthicsReport.period == period)):
         return None
-    data = figures(start, end, day)
+    data = figures(start, end, as_of)
     report = EthicsReport(period=period, figures=data, xlsx=workbook(period, data))
     try:
         with db.session.begin_nested():  # a racing run's insert fails on the unique period

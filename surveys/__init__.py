@@ -2,13 +2,19 @@
 
 from flask import Flask
 
-from core.signals import case_closed
+from core.signals import case_closed, identities_erased
 
 
 def _on_case_closed(case, **details) -> None:  # noqa: ANN001
     from surveys.services import invite
 
     invite(case, details.get("message"), details.get("how", "reply"))
+
+
+def _on_identities_erased(case_ids: list[int], **_details) -> None:
+    from surveys.services import erase_addresses
+
+    erase_addresses(case_ids)
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +26,4 @@ def init_app(app: Flask) -> None:
     smorest_api.register_blueprint(api.blp)
     # Listens to cases; cases never imports surveys. weak=False: the receiver is a module function.
     case_closed.connect(_on_case_closed, weak=False)
+    identities_erased.connect(_on_identities_erased, weak=False)

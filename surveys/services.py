@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from cases.case_file import about
 from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
 from core.clock import taipei_date, today
@@ -76,7 +77,14 @@ def _send_invitation(invitation: SurveyInvitation, case: Any, link: str, templat
                      "agency": current_app.config["AGENCY_NAME"],
                      # The Taipei date: the UTC one is a day early before 08:00 Taipei.
                      "expires_on": taipei_date(invitation.expires_at).isoformat()},
-            secrets={"survey_link": link}, key=key)
+            secrets={"survey_link": link}, key=key, about=about(case.submission_id))
+
+
+def erase_addresses(case_ids: list[int]) -> None:
+    """Retention: the invitation keeps its figures (unit, outcome, dates), not the petitioner's address."""
+    if case_ids:
+        db.session.execute(update(SurveyInvitation).where(SurveyInvitation.case_id.in_(case_ids)).values(email="")
+                           .execution_options(synchronize_session=False))
 
 
 def remind_unanswered(day: date) -> int:
@@ -222,8 +230,6 @@ def extend_follow_up(follow_up: SurveyFollowUp, by: Staff, *, days: int, reason:
 def remind_overdue_follow_ups(day: date) -> int:
     """Each overdue follow-up is reminded once, to the unit's supervisors (claimed by one UPDATE), on
     working days only: nobody reads a reminder sent on a Saturday until Monday, and by then it is stale."""
-    from cases.deadlines import load_calendar
-
     if not load_calendar().is_working_day(day):
         return 0
     ids = list(db.session.scalars(

@@ -123,7 +123,9 @@ def register_case(db, *, received_at=None, channel: str = "petition", email: str
     from feedback import rules
     from feedback.services import register_by_staff
 
-    received_at = received_at or datetime.now(TAIPEI).replace(hour=10, minute=0)
+    if received_at is None:  # office hours of today, never in the future
+        now = datetime.now(TAIPEI)
+        received_at = now.replace(hour=10, minute=0) if now.hour >= 10 else now
     with _request_context():
         case, _code = register_by_staff(
             rules.SubmissionInput(channel=channel, subject=subject, body="忠孝東路人行道地磚破損，請修補。",
@@ -163,9 +165,9 @@ def act(client, number: str, action: str, **fields):  # noqa: ANN001
 
 
 def close_with_reply(app, db, *, email: str = "citizen@example.tw", outcome: str = "met",  # noqa: ANN001
-                     unit: str = "ROADS", language: str = "zh_Hant_TW") -> str:
+                     unit: str = "ROADS", language: str = "zh_Hant_TW", name: str = "王小明") -> str:
     """A case taken from registration to its approved reply through the pages; returns its number."""
-    number = register_case(db, email=email, language=language).number
+    number = register_case(db, email=email, language=language, name=name).number
     act(staff_client(app, "intake@example.tw"), number, "route", unit=unit)
     chief = staff_client(app, f"{unit.lower()}.chief@example.tw")
     act(chief, number, "assign", handler=f"{unit.lower()}.handler@example.tw")

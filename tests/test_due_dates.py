@@ -218,7 +218,8 @@ def _csv_for(year: int, days_off: set[date], rules_calendar) -> bytes:  # noqa: 
     day = date(year, 1, 1)
     while day.year == year:
         off = day in days_off or not rules_calendar.is_working_day(day)
-        lines.append(f"{day:%Y%m%d},{'一二三四五六日'[day.weekday()]},{2 if off else 0},{'調整放假' if day in days_off else ''}")
+        note = "調整放假" if day in days_off else ""
+        lines.append(f"{day:%Y%m%d},{'一二三四五六日'[day.weekday()]},{2 if off else 0},{note}")
         day += timedelta(days=1)
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -270,7 +271,7 @@ def test_a_broken_calendar_file_is_refused_and_changes_nothing(app, db, tmp_path
     path.write_bytes("西元日期,星期,是否放假,備註\r\n20270101,五,2,開國紀念日\r\n".encode())
     result = app.test_cli_runner().invoke(args=["calendar", "import", str(path)])
     assert result.exit_code != 0 and "2027 has 365 days, the file 1" in result.output
-    path.write_bytes("date,week,off,note\r\n".encode())
+    path.write_bytes(b"date,week,off,note\r\n")
     assert app.test_cli_runner().invoke(args=["calendar", "import", str(path)]).exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OfficeCalendarDay)) == before
 
@@ -286,3 +287,18 @@ def test_the_holidays_package_agrees_with_the_shipped_official_calendar():
         parsed = official_calendar.parse(path.read_bytes(), path.name)
         disagreements = [day for day, (working, _note) in parsed.days.items() if rules.is_working_day(day) != working]
         assert disagreements == [], (parsed.year, disagreements[:5])
+
+
+def test_the_secretariat_is_warned_before_a_year_without_the_official_calendar(app, db, clock):
+    def warning(email: str) -> str:
+        page = staff_client(app, email).get("/staff/").text
+        return page.split("<h1", 1)[1].split("</h1>", 1)[1].split("<form", 1)[0]
+
+    make_agency(db)
+    clock.move_to(datetime(2026, 9, 1, 9, 0, tzinfo=TAIPEI))  # 2027 is four months away: no warning yet
+    assert "辦公日曆表" not in warning("secretariat@example.tw")
+    clock.move_to(datetime(2026, 10, 1, 9, 0, tzinfo=TAIPEI))
+    assert "2027 年的政府行政機關辦公日曆表尚未匯入" in warning("secretariat@example.tw")
+    assert "辦公日曆表" not in warning("roads.handler@example.tw")  # not theirs to fix
+    clock.move_to(datetime(2027, 1, 4, 9, 0, tzinfo=TAIPEI))  # in the year itself: every due date provisional
+    assert "2027 年的政府行政機關辦公日曆表尚未匯入" in warning("admin@example.tw")

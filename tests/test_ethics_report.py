@@ -98,3 +98,32 @@ def test_when_the_first_is_a_sunday_the_report_waits_for_monday(app, db, smtp):
     with app.app_context():
         assert run_monthly(date(2026, 2, 1)) is None  # Sunday
         assert run_monthly(date(2026, 2, 2)).period == "2026-01"
+
+
+def test_a_missed_first_working_day_is_caught_up_and_a_period_can_be_made_on_demand(app, db, smtp, clock):
+    from datetime import datetime
+
+    from core.clock import TAIPEI
+    from reports.ethics import run_monthly
+    from reports.models import EthicsReport
+
+    make_agency(db)
+    smtp.clear()
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        # The scheduler was down on Monday 2026-03-02, the first working day of March: Tuesday catches up.
+        report = run_monthly(date(2026, 3, 3))
+        ext_db.session.commit()
+        assert report is not None and report.period == "2026-02"
+    clock.move_to(datetime(2026, 3, 10, 9, 0, tzinfo=TAIPEI))
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["reports", "ethics", "2025-11"])
+    assert made.exit_code == 0 and "2025-11: generated" in made.output
+    again = runner.invoke(args=["reports", "ethics", "2025-11"])
+    assert again.exit_code == 0 and "already generated" in again.output
+    assert runner.invoke(args=["reports", "ethics", "2026-03"]).exit_code != 0  # not ended yet
+    assert runner.invoke(args=["reports", "ethics", "2026/03"]).exit_code != 0
+    periods = sorted(db.session.scalars(sa.select(EthicsReport.period)))
+    assert periods == ["2025-11", "2026-02"]
+    assert sorted(smtp.subject(m) for m in smtp.messages if "2025-11" in smtp.subject(m))  # announced

@@ -139,13 +139,18 @@ def test_a_dissatisfied_answer_opens_a_follow_up_that_is_reminded_once_when_over
     assert staff_client(app, "parks.chief@example.tw").get(f"/staff/follow-ups/{follow_up.id}").status_code == 404
 
     smtp.clear()
-    late = follow_up.due_on + timedelta(days=1)
     with app.app_context():
         from core.extensions import db as ext_db
 
+        calendar = load_calendar()
+        late = calendar.next_working_day(follow_up.due_on)
+        # Overdue from the day after the due date, but nobody is reminded on a day off (weekend, holiday).
+        day_off = next(follow_up.due_on + timedelta(days=n) for n in range(1, 15)
+                       if not calendar.is_working_day(follow_up.due_on + timedelta(days=n)))
+        assert remind_overdue_follow_ups(day_off) == 0
         assert remind_overdue_follow_ups(late) == 1
         ext_db.session.commit()
-        assert remind_overdue_follow_ups(late + timedelta(days=1)) == 0
+        assert remind_overdue_follow_ups(calendar.next_working_day(late)) == 0
         ext_db.session.commit()
     assert [m["To"] for m in smtp.messages] == ["roads.chief@example.tw"]
 
@@ -243,3 +248,24 @@ def test_one_reminder_when_the_setting_asks_for_it(app, db, smtp):
     assert citizen.post(second_link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES}).status_code == 200
     assert citizen.get(first_link).status_code == 409  # either link: answered once
     assert _count(db, SurveyResponse) == 1
+
+
+def test_the_survey_mail_states_the_expiry_date_of_taipei(app, db, smtp, clock):
+    # 07:30 in Taipei is 23:30 of the day before in UTC: the date must be Taipei's.
+    from datetime import datetime
+
+    from core.clock import TAIPEI, today
+    from core.settings import set_setting
+    from surveys.services import remind_unanswered
+
+    make_agency(db)
+    clock.move_to(datetime(2026, 3, 10, 7, 30, tzinfo=TAIPEI))
+    close_with_reply(app, db)
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        set_setting("survey_reminder_after_days", 1)
+        assert remind_unanswered(today() + timedelta(days=1)) == 1
+        ext_db.session.commit()
+    reminder = smtp.text(smtp.last_to("citizen@example.tw"))
+    assert "2026-03-24" in reminder and "2026-03-23" not in reminder  # 14 days, in Taipei

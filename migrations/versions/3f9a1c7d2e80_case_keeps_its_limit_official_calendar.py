@@ -1,4 +1,4 @@
-"""a case keeps its limit; due-date events; routing milestone; the official office calendar
+"""a case keeps its limit; due-date events; routing milestone; the official office calendar; whose data a message carries
 
 Revision ID: 3f9a1c7d2e80
 Revises: 2532f52fa2a7
@@ -38,6 +38,10 @@ def upgrade():
         batch.add_column(sa.Column('due_before', sa.Date(), nullable=True))
         batch.add_column(sa.Column('due_after', sa.Date(), nullable=True))
 
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.add_column(sa.Column('about', sa.String(length=40), nullable=True))
+        batch.create_index(batch.f('ix_outbox_messages_about'), ['about'], unique=False)
+
     op.create_table('office_calendar_years',
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
@@ -56,6 +60,9 @@ def upgrade():
 def downgrade():
     op.drop_table('office_calendar_days')
     op.drop_table('office_calendar_years')
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.drop_index(batch.f('ix_outbox_messages_about'))
+        batch.drop_column('about')
     with op.batch_alter_table('case_events') as batch:
         batch.drop_column('due_after')
         batch.drop_column('due_before')
