@@ -1,4 +1,4 @@
-"""Working-day calendar for deadline arithmetic (domain rules 1-3).
+"""Working-day calendar for deadline arithmetic (domain rule 1; counting from the day after, rule 3).
 
 Pure: no database, no Flask, no clock. Three layers, the first that knows a day wins:
 1. the agency's overrides (typhoon closures, local days off, extra working days);

@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from cases.deadlines import forget_calendar, recompute_open_cases_around
 from cases.models import CalendarDay
 from core.accounts.models import Staff
+from core.errors import DomainError
 from core.extensions import db
 
 
-class CalendarError(ValueError):
-    pass
+class CalendarError(DomainError):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message, status)
 
 
 def set_calendar_day(day: date, is_working_day: bool, reason: str, by: Staff | None) -> int:

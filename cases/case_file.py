@@ -82,7 +82,7 @@ class Submission(db.Model):
         back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id",
         lazy="selectin",
     )
-    # Who the petitioner is lives in its own table (rule 40: kept apart from the case), read
+    # Who the petitioner is lives in its own table (rules 29, 40-41: kept apart from the case), read
     # through these properties by the services that mail the petitioner; pages show it only
     # through cases.privacy, which masks and logs.
     identity: Mapped[PetitionerIdentity | None] = relationship(

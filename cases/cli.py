@@ -51,7 +51,10 @@ def due_command(received: str, limit_class: str | None, days: int | None) -> Non
     if received_on != day:
         click.echo(f"{day} is not a working day: counted as received on {received_on}")
     click.echo(f"limit: {limit.days} {'calendar' if limit.counts_holidays else 'working'} days ({limit.code})")
-    click.echo(time_limits.due_date(received_on, limit, calendar).isoformat())
+    due = time_limits.due_date(received_on, limit, calendar)
+    if calendar.any_provisional(received_on, due):
+        click.echo("provisional: the period reaches into a year without the official office calendar")
+    click.echo(due.isoformat())
 
 
 @deadlines_cli.command("classes")

@@ -347,7 +347,7 @@ def approve_extension(case: Case, by: Staff, *, version: int | None = None) -> E
     extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.APPROVED.value, by.id, utcnow()
     previous_due = case.due_on
     deadlines.recompute(case, cause="extension", detail=f"+{extension.days}", actor_id=by.id)
-    # Rule 30: the petitioner is told in writing, with the reason and the new date.
+    # Rules 30 and 36: the petitioner is told, with the reason and the new date (by e-mail here).
     _notify_petitioner(case, "extension_notice", {"reason": extension.reason, "previous_due_on": str(previous_due),
                                                   "due_on": str(case.due_on)}, key_suffix=str(extension.id),
                        setting=None)

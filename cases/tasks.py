@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from cases.reminders import sweep
-from core.clock import taipei_now
+from core.clock import today
 from core.extensions import db
 from core.locks import exclusive
 
@@ -18,6 +18,6 @@ def sweep_deadlines() -> dict[str, int] | None:
         if not acquired:
             log.info("another deadline sweep is running; this one stops")
             return None
-        sent = sweep(taipei_now().date())
+        sent = sweep(today())
         db.session.commit()
         return sent

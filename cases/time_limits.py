@@ -14,7 +14,7 @@ from cases.calendar import WorkingCalendar
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
-# Rule 4: a document finished before any working day has passed counts as half a day.
+# Rule 4 and I4: finished before any working day has passed counts as half a day.
 SAME_DAY = 0.5
 # Rule 5: a 限期公文 finished within its deadline records at most 6 days (the 普通件 limit).
 SENDER_DEADLINE_CAP = 6
@@ -25,7 +25,7 @@ class TimeLimit:
     code: str  # e.g. "ordinary"
     days: int  # the limit
     # False: working days (the default, rule 2).
-    # True: calendar days including holidays (專案管制 / 限期 per agency setting, rule 7).
+    # True: calendar days including holidays (專案管制, rules 7 and 10; extensions too, I3).
     counts_holidays: bool = False
 
 

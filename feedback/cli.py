@@ -21,18 +21,18 @@ retention_cli = AppGroup("retention", help="Erase petitioners' identifying data 
 @retention_cli.command("run")
 @click.option("--dry-run", is_flag=True, help="Only list the cases whose identity would be erased.")
 def retention_command(dry_run: bool) -> None:
-    from core.clock import taipei_now
+    from core.clock import today
     from feedback.retention import due_for_erasure, erase_identities
 
-    today = taipei_now().date()
+    day = today()
     if dry_run:
-        rows = due_for_erasure(today)
+        rows = due_for_erasure(day)
         for number, closed_on, _submission in rows:
             click.echo(f"{number}\tclosed {closed_on}")
         click.echo(f"{len(rows)} case(s) would have their petitioner's identity erased")
         return
     with click.progressbar(length=1, label="erasing") as bar:
-        numbers = erase_identities(today)
+        numbers = erase_identities(day)
         db.session.commit()
         bar.update(1)
     click.echo(f"erased the identity of {len(numbers)} case(s)")

@@ -21,10 +21,10 @@ def purge_unverified_task() -> int:
 
 @shared_task(name="feedback.erase_expired_identities", ignore_result=True)
 def erase_expired_identities_task() -> int:
-    from core.clock import taipei_now
+    from core.clock import today
     from feedback.retention import erase_identities
 
-    numbers = erase_identities(taipei_now().date())
+    numbers = erase_identities(today())
     db.session.commit()
     if numbers:
         log.info("erased the identity of %d case(s) past retention", len(numbers))

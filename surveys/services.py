@@ -15,6 +15,7 @@ from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
 from core.clock import taipei_date, today
 from core.db import utcnow
+from core.errors import DomainError
 from core.extensions import db
 from core.security import new_token, token_digest
 from core.settings import get_setting
@@ -179,10 +180,8 @@ def _open_follow_up(response: SurveyResponse) -> SurveyFollowUp:
 # ------------------------------------------------------------------ follow-ups
 
 
-class FollowUpRefused(Exception):
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+class FollowUpRefused(DomainError):
+    """A follow-up action refused (403 who, 409 state, 422 input)."""
 
 
 def _require_supervisor(follow_up: SurveyFollowUp, by: Staff) -> None:
