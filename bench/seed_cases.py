@@ -60,6 +60,7 @@ def main() -> None:
                 SELECT i, '陳情人' || i, 'c' || i || '@example.tw', '', '' FROM generate_series(1, :n) i"""),
             ("cases", """INSERT INTO cases (number, submission_id, channel, category, state, unit_id, handler_id,
                     confidential, language, lacks_identity, access_code_hash, received_at, received_on, limit_class,
+                    limit_days, limit_counts_holidays, limit_name_zh, limit_name_en, due_on_provisional,
                     original_due_on, due_on, closed_on, days_used, topic, created_at, updated_at, version)
                 SELECT lpad(i::text, 10, '0'), i, s.channel, s.category,
                        CASE WHEN i % 10 = 0 THEN (ARRAY['registered', 'routed', 'in_progress', 'awaiting_approval',
@@ -71,7 +72,7 @@ def main() -> None:
                             WHEN i % 10 = 0 THEN 1 + (i / 10) % 200 ELSE 1 + i % 200 END,
                        NULL, s.confidential, 'zh_Hant_TW', false, 'x', now(),
                        CASE WHEN i % 10 = 0 THEN :day - 40 + (i % 37) ELSE :day - 1000 + (i % 990) END,
-                       'petition', NULL,
+                       'petition', 30, false, '人民陳情', 'Petition', false, NULL,
                        CASE WHEN i % 10 = 0 THEN :day - 3 + (((i / 10)::bigint * 7919) % 60)::int
                             ELSE :day - 960 + (i % 990) END,
                        CASE WHEN i % 10 = 0 THEN NULL ELSE :day - 965 + (i % 990) + (i % 13) END,
