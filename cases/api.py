@@ -194,7 +194,9 @@ def _action_view(name: str):  # noqa: ANN202
         except StaleDataError:
             db.session.rollback()
             abort(409, message=_("Someone else changed this case in the meantime. Please reload it."))
-        return case_json(_visible_case(number))
+        # The caller was allowed to act; the answer is the case as it is now, even if the action took it
+        # out of the caller's sight (returned to intake, say): a 404 here would read as "nothing changed".
+        return case_json(case)
 
     view.__name__ = f"action_{name.replace('-', '_')}"
     view.__doc__ = f"The `{name}` action on a case.\n\nAnswers the case; 403 or 409 when refused (nothing changes)."

@@ -13,7 +13,8 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time, timedelta
 
 from flask import g, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from cases import time_limits
 from cases.calendar import WorkingCalendar
@@ -40,8 +41,9 @@ CAUSES = ("closure", "working_day", "override_removed", "official_calendar", "ex
 
 
 def _official() -> tuple[dict[date, bool], frozenset[int]]:
-    key = tuple(db.session.execute(select(func.count(OfficeCalendarYear.year),
-                                          func.max(OfficeCalendarYear.imported_at))).one())
+    # Keyed on content (each year's file digest), not on a clock: any import or removal changes it.
+    key = tuple(db.session.execute(select(OfficeCalendarYear.year, OfficeCalendarYear.sha256)
+                                   .order_by(OfficeCalendarYear.year)).all())
     with _official_lock:
         if _official_cache["key"] != key:
             years = frozenset(db.session.scalars(select(OfficeCalendarYear.year)))
@@ -105,23 +107,23 @@ def compute_due_dates(case: Case) -> None:
     """Set the routing milestone, original_due_on (the limit), due_on (the limit plus approved extensions)
     and each approved extension's dates before and after, from the case's own limit."""
     calendar = load_calendar()
-    if case.routing_due_on is None:  # set once, like the limit; a new receipt day resets it
-        case.routing_due_on = calendar.add_working_days(case.received_on, get_setting("routing_working_days"))
+    if case.routing_days is None:  # taken once, like the limit
+        case.routing_days = get_setting("routing_working_days")
+    case.routing_due_on = calendar.add_working_days(case.received_on, case.routing_days)
     if case.sender_deadline:
         # Rule 9's fallback is the 普通件 limit of the 文書處理手冊 itself, not the agency's editable class.
         base = time_limits.sender_deadline_due(case.received_on, case.sender_deadline, time_limits.ORDINARY,
                                                calendar)
-        counts_holidays = False
     else:
-        limit = case_limit(case)
-        base = time_limits.due_date(case.received_on, limit, calendar)
-        counts_holidays = limit.counts_holidays
-    approved = [e for e in case.extensions if e.status == ExtensionStatus.APPROVED]
-    chain = time_limits.extension_chain(base, [e.days for e in approved], calendar, counts_holidays)
-    for extension, (before, after) in zip(approved, chain, strict=True):
-        extension.due_before, extension.due_after = before, after
+        base = time_limits.due_date(case.received_on, case_limit(case), calendar)
+    due = base
+    for extension in (e for e in case.extensions if e.status == ExtensionStatus.APPROVED):
+        # Each extension counts its days as it was granted (I3), whatever the case's class now.
+        extension.due_before = due
+        due = extension.due_after = time_limits.extended_due(due, extension.days, calendar,
+                                                             bool(extension.counts_holidays))
     case.original_due_on = base
-    case.due_on = chain[-1][1] if chain else base
+    case.due_on = due
     for extension in case.extensions:
         if extension.status == ExtensionStatus.REQUESTED:
             extension.due_before = case.due_on
@@ -133,18 +135,18 @@ def recompute(case: Case, *, cause: str, detail: str = "", actor_id: int | None 
     """Recompute the case's dates; if the due date or the receipt day moved, append the event that says
     so (old date, new date, cause). Returns whether anything moved."""
     assert cause in CAUSES, cause
-    before = (case.received_on, case.due_on, case.original_due_on)
+    before = (case.received_on, case.due_on, case.original_due_on, case.routing_due_on)
     if receipt_too:
-        received_on = receipt_date(case.received_at)
-        if received_on != case.received_on:
-            case.received_on, case.routing_due_on = received_on, None
+        case.received_on = receipt_date(case.received_at)
     compute_due_dates(case)
-    after = (case.received_on, case.due_on, case.original_due_on)
+    after = (case.received_on, case.due_on, case.original_due_on, case.routing_due_on)
     if before == after or case.id is None:
         return False
     note = f"{cause}: {detail}".rstrip(": ").strip()
     if before[0] != after[0]:
         note += f" (received {before[0].isoformat()} → {after[0].isoformat()})"
+    if before[3] != after[3] and before[3] is not None:
+        note += f" (route by {before[3].isoformat()} → {after[3].isoformat()})"
     db.session.add(CaseEvent(case=case, actor_id=actor_id, action="due_date_changed", from_state=case.state,
                              to_state=case.state, note=note, due_before=before[1], due_after=after[1]))
     return True
@@ -155,13 +157,14 @@ def _start_of(day: date) -> datetime:
 
 
 def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str = "",
-                                actor_id: int | None = None,
+                                actor_id: int | None = None, redate_receipts: bool = True,
                                 progress: Callable[[Sequence[Case]], AbstractContextManager[Iterable[Case]]] | None
                                 = None) -> int:
     """After a closure, an extra working day or an official-calendar change on `days`: recompute the open
     cases whose counting window (the day they arrived to their due date) contains one of them. A case
     counted as received on or after such a day is re-dated from the moment it arrived (I6).
-    `progress` wraps the cases for a progress display (a click.progressbar, say).
+    `progress` wraps the cases for a progress display (a click.progressbar, say); redate_receipts=False only
+    recomputes (a year that became official: its provisional flags go, no day changed).
     Returns how many cases' dates moved."""
     days = sorted(set(days))
     if not days:
@@ -169,7 +172,7 @@ def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str
     first, last = days[0], days[-1]
     affected = db.session.scalars(
         select(Case).where(Case.state.in_(OPEN_STATES), Case.received_at < _start_of(last + timedelta(days=1)),
-                           Case.due_on >= first).order_by(Case.id)
+                           Case.due_on >= first).order_by(Case.id).options(selectinload(Case.extensions))
     ).all()
     moved = 0
     with progress(affected) if progress is not None else nullcontext(affected) as cases:
@@ -178,7 +181,7 @@ def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str
             in_window = [d for d in days if arrived <= d and (case.due_on is None or d <= case.due_on)]
             if not in_window:
                 continue
-            receipt_too = any(d <= case.received_on for d in in_window)
+            receipt_too = redate_receipts and any(d <= case.received_on for d in in_window)
             moved += recompute(case, cause=cause, detail=detail, actor_id=actor_id, receipt_too=receipt_too)
     db.session.flush()
     return moved

@@ -67,7 +67,9 @@ class Case(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     # Some day from receipt to the due date lies in a year without the official DGPA calendar (I7).
     due_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The intake milestone: routed, transferred or declared "not handled" by this day (I5).
+    # The intake milestone: routed, transferred or declared "not handled" by this day (I5), counted like the
+    # limit from the setting's working days as they were at registration (routing_days).
+    routing_days: Mapped[int | None] = mapped_column(Integer)
     routing_due_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -159,6 +161,8 @@ class Extension(db.Model):
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
     due_before: Mapped[date] = mapped_column(Date)
     due_after: Mapped[date | None] = mapped_column(Date)
+    # How its days count, fixed when it is requested (I3): calendar days for a class that counts them.
+    counts_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
 
     case: Mapped[Case] = relationship(back_populates="extensions")
     requested_by: Mapped[Staff] = relationship(foreign_keys=[requested_by_id])

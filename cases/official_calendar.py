@@ -121,10 +121,13 @@ def import_year(parsed: ParsedYear, source: str,
     after = deadlines.load_calendar()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     moved = [day for day in days if before.is_working_day(day) != after.is_working_day(day)]
-    if moved or not was_official:
+    detail = f"{parsed.year} {source}"
+    if moved:
         result.cases_moved = deadlines.recompute_open_cases_around(
-            moved if was_official else days, cause="official_calendar", detail=f"{parsed.year} {source}",
-            progress=progress)
+            moved, cause="official_calendar", detail=detail, progress=progress)
+    if not was_official:  # the year's provisional flags go; only days whose answer changed re-date receipts
+        result.cases_moved += deadlines.recompute_open_cases_around(
+            days, cause="official_calendar", detail=detail, redate_receipts=False, progress=progress)
     return result
 
 

@@ -325,7 +325,8 @@ def request_extension(case: Case, by: Staff, *, days: int, reason: str, version:
         raise TransitionRefused(" ".join(str(EXTENSION_PROBLEMS[p]()) for p in problems),
                                 409 if "after_due_date" in problems else 422)
     transition(case, "request_extension", by, note=f"+{days}: {reason}", expected_version=version)
-    extension = Extension(case=case, days=int(days), reason=reason, requested_by_id=by.id, due_before=case.due_on)
+    extension = Extension(case=case, days=int(days), reason=reason, requested_by_id=by.id, due_before=case.due_on,
+                          counts_holidays=bool(case.limit_counts_holidays and not case.sender_deadline))
     db.session.add(extension)
     db.session.flush()
     return extension

@@ -224,6 +224,10 @@ def calendar_page():
                 db.session.rollback()
                 flash(str(exc), "error")
                 status = 400
+            except StaleDataError:  # a case it moves was changed at the same moment: nothing was saved
+                db.session.rollback()
+                flash(_("Some of the cases it affects were changed at the same moment. Please try again."), "error")
+                status = 409
             else:
                 flash(_("Saved. Due dates of %(n)d open case(s) were recomputed.", n=changed), "success")
                 return redirect(url_for("cases.calendar_page"), code=303)

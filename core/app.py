@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -59,6 +59,7 @@ def _register_transaction_boundary(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
+            session.pop("_flashes", None)  # a "Done." flashed before the failure must not show next
         return response
 
     @app.teardown_request

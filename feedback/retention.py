@@ -50,7 +50,7 @@ def erase_identities(today: date) -> list[str]:
                            .values(identity_erased_at=utcnow(), client_ip_digest=None)
                            .execution_options(synchronize_session=False))
         db.session.execute(update(OutboxMessage).where(OutboxMessage.about.in_([about(i) for i in chunk]))
-                           .values(recipient="", context={}, secrets=None)
+                           .values(recipient="", context={}, secrets=None, last_error=None)
                            .execution_options(synchronize_session=False))
         case_ids = list(db.session.scalars(select(Case.id).where(Case.submission_id.in_(chunk))))
         identities_erased.send(case_ids)  # surveys erases the invitation's address

@@ -21,6 +21,7 @@ from core.security import new_token, normalise_code, token_digest, verify_secret
 from core.settings import get_setting
 from core.urls import external_url
 from feedback import rules
+from notifications.models import OutboxMessage
 from notifications.outbox import enqueue
 
 
@@ -176,6 +177,14 @@ def purge_unverified(now: datetime | None = None) -> int:
     expired = select(Submission.id).where(
         Submission.verified_at.is_(None), Submission.verification_expires_at < now
     )
+    ids = list(db.session.scalars(expired))
+    if not ids:
+        return 0
+    # The verification mail is the one other copy of who wrote: it goes with them.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.about.in_([about(i) for i in ids]))
+                       .values(recipient="", context={}, secrets=None, last_error=None)
+                       .execution_options(synchronize_session=False))
+    expired = select(Submission.id).where(Submission.id.in_(ids))
     db.session.execute(delete(Attachment).where(Attachment.submission_id.in_(expired)))
     db.session.execute(delete(PetitionerIdentity).where(PetitionerIdentity.submission_id.in_(expired)))
     return db.session.execute(

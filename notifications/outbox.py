@@ -51,7 +51,7 @@ def enqueue_many(messages: list[dict[str, Any]]) -> int:
     now = utcnow()
     rows = [{"kind": m["kind"], "recipient": m["to"], "template": m["template"], "language": m["language"],
              "context": m["context"], "secrets": m.get("secrets"), "idempotency_key": m["key"], "channel": "email",
-             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+             "about": m.get("about"), "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
             for m in messages]
     # One statement compiled once, sent in batches by the driver ("insertmanyvalues").
     result = db.session.execute(

@@ -302,3 +302,43 @@ def test_the_secretariat_is_warned_before_a_year_without_the_official_calendar(a
     assert "辦公日曆表" not in warning("roads.handler@example.tw")  # not theirs to fix
     clock.move_to(datetime(2027, 1, 4, 9, 0, tzinfo=TAIPEI))  # in the year itself: every due date provisional
     assert "2027 年的政府行政機關辦公日曆表尚未匯入" in warning("admin@example.tw")
+
+
+def test_a_closure_on_the_routing_date_moves_it_and_the_transfer_is_judged_against_the_new_one(app, db, clock):
+    make_agency(db)
+    clock.move_to(datetime(2026, 11, 2, 10, 5, tzinfo=TAIPEI))
+    case = register_case(db, received_at=datetime(2026, 11, 2, 10, tzinfo=TAIPEI))
+    assert case.routing_due_on == date(2026, 11, 3)
+    assert app.test_cli_runner().invoke(args=["calendar", "close", "2026-11-03", "--reason", "颱風"]).exit_code == 0
+    moved = _case(db, case.number)
+    assert moved.routing_due_on == date(2026, 11, 4)
+    [event] = _moves(db, case.id)
+    assert "route by 2026-11-03 → 2026-11-04" in event.note
+    clock.move_to(datetime(2026, 11, 4, 15, 0, tzinfo=TAIPEI))
+    intake = staff_client(app, "intake@example.tw")
+    assert act(intake, case.number, "transfer", agency="內政部", reason="非本機關權責").status_code == 303
+    csv_text = staff_client(app, "secretariat@example.tw").get("/staff/statistics.csv?from=2026-11-01&to=2026-11-30")
+    header, row = [line.split(",") for line in csv_text.text.lstrip("\ufeff").strip().splitlines()]
+    assert dict(zip(header, row, strict=True))["transferred_or_not_handled_on_time"] == "1"
+
+
+def test_an_extension_keeps_the_way_its_days_were_counted(app, db, clock):
+    # An extension granted in working days (as every extension was before I3) stays in working days when a
+    # later closure recomputes the case, even on a class that counts calendar days.
+    from cases.models import Extension
+
+    make_agency(db)
+    clock.move_to(datetime(2026, 11, 2, 10, 5, tzinfo=TAIPEI))
+    case = register_case(db, received_at=datetime(2026, 11, 2, 10, tzinfo=TAIPEI))
+    intake = staff_client(app, "intake@example.tw")
+    act(intake, case.number, "classify", limit_class="special-control")
+    act(intake, case.number, "route", unit="ROADS")
+    chief = staff_client(app, "roads.chief@example.tw")
+    act(chief, case.number, "assign", handler="roads.handler@example.tw")
+    act(staff_client(app, "roads.handler@example.tw"), case.number, "request-extension", days="10", reason="會勘")
+    db.session.execute(sa.update(Extension).values(counts_holidays=False))  # as the migration marks old ones
+    db.session.commit()
+    act(chief, case.number, "approve-extension")
+    assert _case(db, case.number).due_on == date(2026, 12, 16)  # 12/02 + 10 working days
+    assert app.test_cli_runner().invoke(args=["calendar", "close", "2026-12-10", "--reason", "颱風"]).exit_code == 0
+    assert _case(db, case.number).due_on == date(2026, 12, 17)  # one working day later, still working days

@@ -40,6 +40,13 @@ def test_an_expired_link_registers_nothing_and_the_purge_deletes_it(app, client,
 
     assert table_count(db, PetitionerIdentity) == 1  # the expired one's identity went with it
     assert table_count(db, Attachment) == 0
+    # So did the copy of it in the verification mail's outbox row.
+    from notifications.models import OutboxMessage
+
+    recipients = sorted(m.recipient for m in db.session.scalars(sa.select(OutboxMessage)))
+    assert recipients == ["", "fresh@example.tw"]
+    assert "王小明" not in str([m.context for m in db.session.scalars(sa.select(OutboxMessage))
+                              if m.recipient == ""])
     assert client.get(link).status_code == 404
 
 

@@ -98,3 +98,18 @@ def test_every_action_is_in_the_openapi_document(client):
         assert {"200", "403", "409"} <= set(operation["responses"])
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert "/api/v1/cases" in doc["paths"] and "/api/v1/cases/{number}" in doc["paths"]
+
+
+def test_an_action_that_takes_the_case_out_of_sight_answers_with_the_case(app, db):
+    # Returning a case to intake clears its unit: the supervisor can no longer see it, but the action
+    # was theirs to take and it happened — the answer says so (never a 404 that reads "nothing changed").
+    make_agency(db)
+    number = register_case(db).number
+    tokens = _tokens(db, "intake@example.tw", "roads.chief@example.tw")
+    client = app.test_client()
+    assert client.post(f"/api/v1/cases/{number}/route", json={"unit": "ROADS"},
+                       headers=tokens["intake@example.tw"]).status_code == 200
+    answer = client.post(f"/api/v1/cases/{number}/return-to-intake", json={"reason": "非本處業務"},
+                         headers=tokens["roads.chief@example.tw"])
+    assert answer.status_code == 200, answer.json
+    assert answer.json["state"] == "registered" and answer.json["unit"] is None
