@@ -23,7 +23,7 @@ from cases.labels import (
     STAT_HEADINGS,
     STATE_LABELS,
 )
-from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, PersonalDataAccess
+from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
 from cases.queries import QUEUES, CaseFilter, default_queue, filtered, page_of
 from cases.services import find_case
 from cases.workflow import TransitionRefused
@@ -232,7 +232,8 @@ def calendar_page():
                 flash(_("Saved. Due dates of %(n)d open case(s) were recomputed.", n=changed), "success")
                 return redirect(url_for("cases.calendar_page"), code=303)
     days = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc()).limit(200)).all()
-    return render_template("cases/calendar.html", days=days), status
+    official_years = db.session.scalars(select(OfficeCalendarYear).order_by(OfficeCalendarYear.year.desc())).all()
+    return render_template("cases/calendar.html", days=days, official_years=official_years), status
 
 
 

@@ -34,7 +34,9 @@ def test_a_typhoon_closure_recomputes_only_the_affected_open_cases(app, db):
     assert db.session.get(Case, open_case.id).due_on == date(2026, 11, 25)  # one working day later
     assert db.session.get(Case, closed_case.id).due_on == date(2026, 11, 24)  # closed cases keep theirs
     assert db.session.get(Case, later_case.id).due_on == before_later  # received after the closure
-    assert "颱風停止上班" in admin.get("/staff/calendar").text
+    calendar_page = admin.get("/staff/calendar").text
+    assert "颱風停止上班" in calendar_page
+    assert "2026.csv" in calendar_page and "2017.csv" in calendar_page  # the official years and their files
 
     refused = admin.post("/staff/calendar", data={"csrf_token": csrf_token(page.text), "day": "2026-11-30",
                                                   "kind": "closed", "reason": ""})
