@@ -182,9 +182,8 @@ def test_extension_records_stay_true_when_a_closure_moves_the_case(app, db, cloc
         date(2026, 11, 11), date(2026, 11, 11), date(2026, 11, 18), date(2026, 11, 18))
 
 
-def test_a_calendar_day_class_extends_in_calendar_days(app, db, clock):
-    # Interpretation I3. 專案管制 (30 calendar days): received Mon 2026-11-02 → Wed 12/02; +10 calendar
-    # days → Sat 12/12, moved to Monday 12/14.
+def _special_control_case_asking_for_ten_more_days(app, db, clock):  # noqa: ANN001, ANN202
+    """A 專案管制 case received Mon 2026-11-02 10:00 (due Wed 12/02), assigned, asking for 10 more days."""
     make_agency(db)
     clock.move_to(datetime(2026, 11, 2, 10, 5, tzinfo=TAIPEI))
     case = register_case(db, received_at=datetime(2026, 11, 2, 10, tzinfo=TAIPEI))
@@ -195,6 +194,13 @@ def test_a_calendar_day_class_extends_in_calendar_days(app, db, clock):
     chief = staff_client(app, "roads.chief@example.tw")
     act(chief, case.number, "assign", handler="roads.handler@example.tw")
     act(staff_client(app, "roads.handler@example.tw"), case.number, "request-extension", days="10", reason="會勘")
+    return case, chief
+
+
+def test_a_calendar_day_class_extends_in_calendar_days(app, db, clock):
+    # Interpretation I3. 專案管制 (30 calendar days): received Mon 2026-11-02 → Wed 12/02; +10 calendar
+    # days → Sat 12/12, moved to Monday 12/14.
+    case, chief = _special_control_case_asking_for_ten_more_days(app, db, clock)
     act(chief, case.number, "approve-extension")
     assert _case(db, case.number).due_on == date(2026, 12, 14)
 
@@ -327,15 +333,7 @@ def test_an_extension_keeps_the_way_its_days_were_counted(app, db, clock):
     # later closure recomputes the case, even on a class that counts calendar days.
     from cases.models import Extension
 
-    make_agency(db)
-    clock.move_to(datetime(2026, 11, 2, 10, 5, tzinfo=TAIPEI))
-    case = register_case(db, received_at=datetime(2026, 11, 2, 10, tzinfo=TAIPEI))
-    intake = staff_client(app, "intake@example.tw")
-    act(intake, case.number, "classify", limit_class="special-control")
-    act(intake, case.number, "route", unit="ROADS")
-    chief = staff_client(app, "roads.chief@example.tw")
-    act(chief, case.number, "assign", handler="roads.handler@example.tw")
-    act(staff_client(app, "roads.handler@example.tw"), case.number, "request-extension", days="10", reason="會勘")
+    case, chief = _special_control_case_asking_for_ten_more_days(app, db, clock)
     db.session.execute(sa.update(Extension).values(counts_holidays=False))  # as the migration marks old ones
     db.session.commit()
     act(chief, case.number, "approve-extension")
