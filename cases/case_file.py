@@ -70,6 +70,8 @@ class Submission(db.Model):
     received_via: Mapped[str] = mapped_column(String(10), default=ReceivedVia.ONLINE.value)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verification_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A retried submission (the API's Idempotency-Key, the web form's hidden token) finds this one again.
+    idempotency_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     verification_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_ip_digest: Mapped[str | None] = mapped_column(String(64))

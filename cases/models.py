@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.case_file import Submission
@@ -331,6 +331,11 @@ class EthicsReferral(db.Model):
     """移請政風室: a case a member of staff referred to the ethics office, with the reason."""
 
     __tablename__ = "ethics_referrals"
+    __table_args__ = (
+        # One open referral per case: a second click or a second colleague finds the first.
+        Index("uq_ethics_referrals_open_case", "case_id", unique=True,
+              postgresql_where=text("ethics_case_id IS NULL"), sqlite_where=text("ethics_case_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
