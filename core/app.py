@@ -13,8 +13,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import settings
+from core import headers, hygiene, settings
 from core.celery_app import celery_init_app
 from core.config import apply_environment, default_config, validate_config
 from core.errors import DomainError
@@ -44,7 +45,11 @@ def create_app(domains: Sequence[ModuleType], overrides: Mapping[str, Any] | Non
     _register_transaction_boundary(app)
     _register_error_handlers(app)
     _register_template_context(app)
-    _register_security_headers(app)
+    headers.init_app(app)
+    hygiene.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -66,21 +71,6 @@ def _register_transaction_boundary(app: Flask) -> None:
     def rollback_on_error(error: BaseException | None) -> None:
         if error is not None:
             db.session.rollback()
-
-
-def _register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def headers(response):  # noqa: ANN001, ANN202
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # Verification links carry a token in the path: never send it to another site.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'",
-        )
-        return response
 
 
 def _init_extensions(app: Flask) -> None:

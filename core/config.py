@@ -20,6 +20,7 @@ ENVIRONMENT_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "BASE_URL": "BASE_URL",
     "AGENCY_NAME": "AGENCY_NAME",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 
 
@@ -58,6 +59,14 @@ def default_config(app: Flask) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Reverse proxies in front of the app (X-Forwarded-For/-Proto hops to trust); 0: none.
+        "TRUSTED_PROXIES": 0,
+        # Redis is optional at request time: no request waits longer than this on it.
+        "REDIS_TIMEOUT_SECONDS": 0.5,
+        # Staff sessions end after this idle time and at the latest after this lifetime.
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
+        "API_TOKEN_DAYS": 90,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -92,6 +101,12 @@ def validate_config(app: Flask) -> None:
     redis_url = config.get("REDIS_URL")
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss"):
         raise ConfigError("REDIS_URL must look like redis://host:port/db")
+    try:
+        config["TRUSTED_PROXIES"] = int(config.get("TRUSTED_PROXIES") or 0)
+    except ValueError:
+        raise ConfigError("TRUSTED_PROXIES must be the number of proxies in front of the app (0, 1, 2 …)") from None
+    if not 0 <= config["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("TRUSTED_PROXIES must be between 0 and 5")
     base = urlparse(config["BASE_URL"])
     if base.scheme not in ("http", "https") or not base.netloc:
         raise ConfigError("BASE_URL must be an absolute http(s) URL")
