@@ -13,24 +13,26 @@ from cases import services
 from cases.models import Case
 from cases.workflow import TransitionRefused, allowed, check
 from core.accounts.models import Staff
+from core.hygiene import INT_MAX, BadInput, parse_date, parse_int
 
 Handler = Callable[[Case, Staff, Mapping[str, Any], int | None], Any]
 
 
 def _int(value: Any, field: str) -> int:
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        raise TransitionRefused(_("%(field)s must be a whole number.", field=field), 422) from None
+        number = parse_int(value, field, minimum=-INT_MAX, maximum=INT_MAX)  # the rule's bounds are the service's
+    except BadInput as exc:
+        raise TransitionRefused(exc.message, 422) from None
+    if number is None:
+        raise TransitionRefused(_("%(field)s must be a whole number.", field=field), 422)
+    return number
 
 
 def _date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise TransitionRefused(_("Write dates as YYYY-MM-DD."), 422) from None
+        return parse_date(value)
+    except BadInput as exc:
+        raise TransitionRefused(exc.message, 422) from None
 
 
 def _flag(value: Any) -> bool:

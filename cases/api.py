@@ -21,6 +21,7 @@ from cases.workflow import TransitionRefused
 from core.accounts.tokens import token_required
 from core.clock import today
 from core.extensions import db
+from core.hygiene import INT_MAX
 from core.policy import may_see_case
 from core.settings import get_setting
 
@@ -90,7 +91,7 @@ class CaseQuery(Schema):
     unit = fields.String(load_default="")
     due = fields.String(load_default="", validate=validate.OneOf(["", "soon", "overdue"]))
     q = fields.String(load_default="", validate=validate.Length(max=100))
-    before = fields.Integer(load_default=None)
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=INT_MAX))
 
 
 def case_json(case: Case) -> dict[str, Any]:

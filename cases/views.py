@@ -30,6 +30,7 @@ from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.clock import today
 from core.extensions import db
+from core.hygiene import BadInput, parse_date, parse_int
 from core.periods import period_from
 from core.policy import can, may_see_case, require
 from core.settings import get_setting
@@ -136,7 +137,7 @@ def case_page(number: str):
 @require("view_case")
 def case_action(number: str, action: str):
     case = _case_or_404(number)
-    version = request.form.get("version", type=int)
+    version = parse_int(request.form.get("version"), "version")
     try:
         perform(case, current_user, action, request.form, version)
     except TransitionRefused as exc:
@@ -212,9 +213,11 @@ def calendar_page():
     status = 200
     if request.method == "POST":
         try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
-            flash(_("Write dates as YYYY-MM-DD."), "error")
+            day = parse_date(request.form.get("day"))
+            if day is None:
+                raise BadInput(_("Write dates as YYYY-MM-DD."))
+        except BadInput as exc:
+            flash(exc.message, "error")
             status = 400
         else:
             try:

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from core.accounts.models import Role
 from core.accounts.tokens import token_required
+from core.hygiene import DATE_MAX, DATE_MIN
 from core.policy import can
 from surveys import aggregates
 
@@ -17,8 +18,8 @@ blp = Blueprint("satisfaction_api", __name__, url_prefix="/api/v1", description=
 
 
 class ReportQuery(Schema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=validate.Range(min=DATE_MIN, max=DATE_MAX))
+    to = fields.Date(required=True, validate=validate.Range(min=DATE_MIN, max=DATE_MAX))
     unit = fields.String(load_default=None, validate=validate.Length(max=32))
 
 

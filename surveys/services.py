@@ -78,7 +78,7 @@ def _send_invitation(invitation: SurveyInvitation, case: Any, link: str, templat
                      "agency": current_app.config["AGENCY_NAME"],
                      # The Taipei date: the UTC one is a day early before 08:00 Taipei.
                      "expires_on": taipei_date(invitation.expires_at).isoformat()},
-            secrets={"survey_link": link}, key=key, about=about(case.submission_id))
+            secrets={"survey_link": link}, key=key, about=about(case.submission_id), confidential=case.confidential)
 
 
 def erase_addresses(case_ids: list[int]) -> None:
@@ -135,7 +135,7 @@ def check_answers(questionnaire: Questionnaire, form: dict[str, Any]) -> tuple[d
     errors: dict[str, str] = {}
     for question in questionnaire.questions:
         raw = str(form.get(question["key"], "")).strip()
-        if raw.isdigit() and int(raw) in SCORES:
+        if raw.isascii() and raw.isdigit() and int(raw) in SCORES:  # "²".isdigit(), but int("²") raises
             scores[question["key"]] = int(raw)
         else:
             errors[question["key"]] = _("Please choose one answer from 1 to 5.")
@@ -216,11 +216,11 @@ def extend_follow_up(follow_up: SurveyFollowUp, by: Staff, *, days: int, reason:
     if not reason:
         raise FollowUpRefused(_("Please give a reason."), 422)
     calendar = load_calendar()
-    new_due = calendar.add_working_days(follow_up.due_on, max(int(days), 0))
-    if days < 1 or calendar.working_days_between(follow_up.opened_on, new_due) > get_setting(
-            "follow_up_max_working_days"):
-        raise FollowUpRefused(_("A follow-up may take at most %(n)d working days in all.",
-                                n=get_setting("follow_up_max_working_days")), 422)
+    most = get_setting("follow_up_max_working_days")
+    # Bounded before counting: add_working_days walks day by day (and no day follows 9999-12-31).
+    new_due = calendar.add_working_days(follow_up.due_on, days) if 1 <= days <= most else None
+    if new_due is None or calendar.working_days_between(follow_up.opened_on, new_due) > most:
+        raise FollowUpRefused(_("A follow-up may take at most %(n)d working days in all.", n=most), 422)
     follow_up.due_on, follow_up.extended_by_id, follow_up.extension_reason = new_due, by.id, reason
     db.session.flush()
     return follow_up

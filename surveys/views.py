@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cases.labels import OUTCOME_LABELS
 from core.accounts.models import Role, Unit
 from core.extensions import db, limiter
+from core.hygiene import INT_MAX, BadInput, parse_int
 from core.periods import period_from
 from core.policy import require
 from surveys import aggregates, services
@@ -141,12 +142,12 @@ def follow_up(follow_up_id: int):
     if request.method == "POST":
         try:
             if request.form.get("action") == "extend":
-                services.extend_follow_up(item, current_user, days=request.form.get("days", type=int) or 0,
-                                          reason=request.form.get("reason", ""))
+                days = parse_int(request.form.get("days"), _("Days"), minimum=-INT_MAX)  # the service says how many
+                services.extend_follow_up(item, current_user, days=days or 0, reason=request.form.get("reason", ""))
             else:
                 services.answer_follow_up(item, current_user, analysis=request.form.get("analysis", ""),
                                           measures=request.form.get("measures", ""))
-        except services.FollowUpRefused as exc:
+        except (services.FollowUpRefused, BadInput) as exc:
             db.session.rollback()
             status, error = exc.status, exc.message
             item = _follow_up_or_404(follow_up_id)
