@@ -47,10 +47,9 @@ def home():
 def choose_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = make_response(redirect(target))
+    from core.redirects import safe_next
+
+    response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
