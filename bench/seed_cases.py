@@ -42,8 +42,8 @@ def main() -> None:
         steps = [
             ("units", """INSERT INTO units (code, name, is_ethics_office, active)
                 SELECT 'U' || lpad(i::text, 3, '0'), '單位 ' || i, i = 200, true FROM generate_series(1, 200) i"""),
-            ("staff", """INSERT INTO staff (email, name, unit_id, password_hash, active, failed_logins, created_at)
-                SELECT 's' || i || '@bench.tw', '同仁 ' || i, (i - 1) / 4 + 1, :pw, true, 0, now()
+            ("staff", """INSERT INTO staff (email, name, unit_id, password_hash, active, created_at)
+                SELECT 's' || i || '@bench.tw', '同仁 ' || i, (i - 1) / 4 + 1, :pw, true, now()
                 FROM generate_series(1, 800) i"""),
             ("roles", """INSERT INTO staff_roles (staff_id, role)
                 SELECT id, CASE WHEN id % 4 = 1 THEN 'supervisor' ELSE 'handler' END FROM staff"""),

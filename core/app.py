@@ -86,13 +86,6 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
 
-    from core.accounts.models import Staff
-
-    @login_manager.user_loader
-    def load_staff(staff_id: str) -> Staff | None:
-        staff = db.session.get(Staff, int(staff_id))
-        return staff if staff is not None and staff.active else None
-
 
 def _root():
     from pathlib import Path

@@ -33,6 +33,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ethics_reports": frozenset({Role.ETHICS}),
     "view_access_log": frozenset({Role.ETHICS, Role.ADMIN}),
     "retry_outbox": frozenset({Role.ADMIN}),
+    # One's own account: the password and personal access tokens for the staff API.
+    "manage_own_account": ALL_STAFF,
+    "manage_own_tokens": ALL_STAFF,
+    # Administrators: every account (deactivate, reactivate) and everyone's tokens (list, revoke).
+    "manage_staff": frozenset({Role.ADMIN}),
 }
 
 # Roles that see every case; everyone else sees the cases of their own unit.

@@ -1,11 +1,14 @@
-"""Staff accounts, roles and the organisation's unit tree."""
+"""Staff accounts, roles and the organisation's unit tree; sessions, API tokens and login throttling."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from core.accounts import cli, views
+    from core.accounts import cli, sessions, throttle, views
 
+    # Settings of their own (FLASK_<NAME> overrides them like any other).
+    app.config.setdefault("LOGIN_ACCOUNT_SLOWDOWN_FAILURES", throttle.DEFAULT_ACCOUNT_SLOWDOWN_FAILURES)
+    sessions.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.units_cli)
     app.cli.add_command(cli.staff_cli)

@@ -1,4 +1,4 @@
-"""Administrator commands: flask units create, flask staff create, flask demo seed."""
+"""Administrator commands: flask units …, flask staff … (accounts, tokens, deactivation), flask demo seed."""
 
 from __future__ import annotations
 
@@ -76,18 +76,109 @@ def seed_demo() -> None:
         click.echo(f"  {email:28} {'/'.join(roles):12} {unit:8} {name}")
 
 
-@staff_cli.command("token")
-@click.argument("email")
-def token_command(email: str) -> None:
-    """Print a new personal access token for the staff API (shown once)."""
-    from core.accounts.tokens import issue_token
-
+def _staff(email: str):  # noqa: ANN202
     staff = find_staff(email)
     if staff is None:
         raise click.ClickException(f"no staff {email}")
-    token = issue_token(staff)
+    return staff
+
+
+@staff_cli.command("token")
+@click.argument("email")
+@click.option("--days", type=int, default=None, help="Days the token is valid (default API_TOKEN_DAYS, 90).")
+@click.option("--name", default=None, help="What the token is for, e.g. the system that uses it.")
+def token_command(email: str, days: int | None, name: str | None) -> None:
+    """Print a new personal access token for the staff API (shown once)."""
+    from core.accounts.tokens import TokenError, create_token
+
+    staff = _staff(email)
+    try:
+        row, secret = create_token(staff, days=days, name=name)
+    except TokenError as exc:
+        raise click.BadParameter(str(exc), param_hint="--days") from exc
     db.session.commit()
-    click.echo(token)
+    click.echo(secret)  # alone on standard output, for scripts
+    click.echo(f"token {row.id} of {staff.email}, expires {_when(row.expires_at)}", err=True)
+
+
+@staff_cli.command("tokens")
+@click.argument("email")
+def tokens_command(email: str) -> None:
+    """List a staff member's tokens (never their secrets)."""
+    from core.accounts.tokens import tokens_of
+    from core.db import utcnow
+
+    now = utcnow()
+    rows = tokens_of(_staff(email))
+    if not rows:
+        click.echo("no tokens")
+    for t in rows:
+        state = ("revoked " + _when(t.revoked_at) if t.revoked_at else "expired" if t.expires_at <= now
+                 else "owner deactivated" if not t.staff.active else "in use")
+        click.echo(f"{t.id:>6}  {t.name or '-':20}  created {_when(t.created_at)}  "
+                   f"last used {_when(t.last_used_at) if t.last_used_at else 'never':16}  "
+                   f"expires {_when(t.expires_at)}  {state}")
+
+
+@staff_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke a token (its ID from `flask staff tokens EMAIL`): it stops working at once."""
+    from core.accounts.models import ApiToken
+    from core.accounts.tokens import revoke
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"no token {token_id}")
+    changed = revoke(token)
+    db.session.commit()
+    click.echo(f"token {token_id} of {token.staff.email} " + ("revoked" if changed else "was revoked already"))
+
+
+@staff_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Deactivate an account: it cannot log in, its sessions end at once and its tokens stop working."""
+    from core.accounts.services import set_active
+
+    staff = _staff(email)
+    set_active(staff, False)
+    db.session.commit()
+    click.echo(f"{staff.email} deactivated")
+
+
+@staff_cli.command("reactivate")
+@click.argument("email")
+def reactivate_command(email: str) -> None:
+    """Let a deactivated account log in again (its revoked tokens stay revoked)."""
+    from core.accounts.services import set_active
+
+    staff = _staff(email)
+    set_active(staff, True)
+    db.session.commit()
+    click.echo(f"{staff.email} reactivated")
+
+
+@staff_cli.command("password")
+@click.argument("email")
+@click.password_option(help="Asked for when not given.")
+def password_command(email: str, password: str) -> None:
+    """Set a staff member's password; every session of the account ends."""
+    from core.accounts.services import change_password
+
+    staff = _staff(email)
+    try:
+        change_password(staff, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"password of {staff.email} changed; their sessions have ended")
+
+
+def _when(moment) -> str:  # noqa: ANN001
+    from core.clock import TAIPEI
+
+    return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
 
 
 @staff_cli.command("away")
@@ -99,9 +190,7 @@ def away_command(email: str, start: str, end: str, deputy: str | None) -> None:
     """Record an absence and the deputy who covers it."""
     from datetime import date
 
-    staff = find_staff(email)
-    if staff is None:
-        raise click.ClickException(f"no staff {email}")
+    staff = _staff(email)
     try:
         staff.away_from, staff.away_until = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, utcnow
@@ -46,8 +46,9 @@ class Staff(UserMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped into each session at login; the user loader refuses a session whose stamp differs. Logout,
+    # a password change and deactivation increment it, so every session of the account ends at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The deputy (代理人) receives the handler's reminders while the handler is away.
@@ -105,5 +106,24 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    name: Mapped[str | None] = mapped_column(String(100))
 
     staff: Mapped[Staff] = relationship()
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now and self.staff.active
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept for the throttling window (core/accounts/throttle.py). Keyed on a digest of the
+    e-mail address typed (whether or not such an account exists, so the answers cannot tell) and on the
+    client's address (an IPv6 address by its /64 network)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_account_client", "account_digest", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_digest: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

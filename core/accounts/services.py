@@ -1,14 +1,14 @@
-"""Account operations: creating units and staff, logging in with lock-out."""
+"""Account operations: creating units and staff, logging in (throttled), passwords, deactivation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from core.accounts import throttle
 from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.accounts.sessions import end_all_sessions
 from core.db import utcnow
 from core.extensions import db
 from core.security import hash_secret, verify_secret
@@ -57,8 +57,7 @@ def create_staff(email: str, name: str, unit_code: str, roles: Iterable[str], pa
     role_set = {Role(r) for r in roles}  # ValueError names an unknown role
     if not role_set:
         raise AccountError("at least one role is required")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_rules(password)
     staff = Staff(email=email, name=name.strip(), unit=unit, password_hash=hash_secret(password))
     staff.roles = [StaffRole(role=r.value) for r in sorted(role_set)]
     db.session.add(staff)
@@ -66,31 +65,46 @@ def create_staff(email: str, name: str, unit_code: str, roles: Iterable[str], pa
     return staff
 
 
-def authenticate(email: str, password: str) -> Staff | None:
-    """The staff member if the password is right and the account is usable; counts failures."""
-    staff = find_staff(email)
-    now = utcnow()
-    if staff is None or not staff.active:
+def authenticate(email: str, password: str, client_address: str | None) -> Staff | None:
+    """The staff member if the password is right and the account is usable; None otherwise. Failures are
+    counted per (account, client address) pair; `LoginThrottled` says how long this address must wait
+    (core/accounts/throttle.py). An unknown or deactivated account is counted and answered the same way."""
+    account, client, now = throttle.account_key(email), throttle.client_key(client_address), utcnow()
+    wait = throttle.wait_before_next_attempt(account, client, now)
+    if wait is not None:
         verify_secret(None, password)  # same work as a real check
+        raise throttle.LoginThrottled(wait)
+    staff = find_staff(email)
+    usable = staff is not None and staff.active
+    if not verify_secret(staff.password_hash if usable else None, password):
+        throttle.record_failure(account, client, now)
+        wait = throttle.wait_before_next_attempt(account, client, now)
+        if wait is not None:
+            raise throttle.LoginThrottled(wait)
         return None
-    if staff.locked_until and staff.locked_until > now:
-        verify_secret(None, password)
-        return None
-    if not verify_secret(staff.password_hash, password):
-        # Counted in SQL so that parallel guesses cannot overwrite each other's count.
-        failures = db.session.execute(
-            update(Staff)
-            .where(Staff.id == staff.id)
-            .values(failed_logins=Staff.failed_logins + 1)
-            .returning(Staff.failed_logins)
-        ).scalar_one()
-        if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-            lock_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            db.session.execute(
-                update(Staff).where(Staff.id == staff.id).values(locked_until=lock_until, failed_logins=0)
-            )
-        db.session.expire(staff)
-        return None
-    staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, now
+    throttle.record_success(account, client)
+    staff.last_login_at = now
     db.session.flush()
     return staff
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def change_password(staff: Staff, new_password: str) -> None:
+    """Set a new password; every session of the account ends (the caller re-stamps its own if it stays)."""
+    check_password_rules(new_password)
+    staff.password_hash = hash_secret(new_password)
+    db.session.flush()
+    end_all_sessions(staff)
+
+
+def set_active(staff: Staff, active: bool) -> None:
+    """Deactivate or reactivate an account. Deactivation ends its sessions at once and its API tokens stop
+    working (they check the owner's `active`); reactivation brings back no session and no revoked token."""
+    staff.active = active
+    db.session.flush()
+    if not active:
+        end_all_sessions(staff)
