@@ -28,6 +28,16 @@ PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-d
 # endpoint → (method, path with {case}/{attachment}/..., who may, JSON body or form data)
 MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "accounts.logout": ("POST", "/staff/logout", STAFF, {}),
+    "accounts.account": ("GET", "/staff/account", STAFF, {}),
+    "accounts.tokens": ("GET", "/staff/tokens", STAFF, {}),
+    # {token} belongs to the ROADS handler: nobody else revokes it here (404), administrators do below.
+    "accounts.revoke_token": ("POST", "/staff/tokens/{token}/revoke", {"handler"}, {}),
+    "accounts.admin_tokens": ("GET", "/staff/admin/tokens", {"admin"}, {}),
+    "accounts.admin_revoke_token": ("POST", "/staff/admin/tokens/{token}/revoke", {"admin"}, {}),
+    "accounts.admin_staff": ("GET", "/staff/admin/staff", {"admin"}, {}),
+    # {colleague} is the ROADS deputy, none of the actors.
+    "accounts.deactivate_staff": ("POST", "/staff/admin/staff/{colleague}/deactivate", {"admin"}, {}),
+    "accounts.reactivate_staff": ("POST", "/staff/admin/staff/{colleague}/reactivate", {"admin"}, {}),
     "cases.staff_home": ("GET", "/staff/", STAFF, {}),
     "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
     "cases.reply_letter": ("GET", "/staff/cases/{closed}/letter", CASE_VIEWERS, {}),
@@ -112,8 +122,14 @@ def objects(app, db, smtp):  # noqa: ANN001
                                  context={"name": "X", "subject": "S", "channel": "mailbox", "expires_on": "-",
                                           "agency": "A"}, secrets={"link": "L"}, idempotency_key="matrix",
                                  status="failed"))
+    from core.accounts.models import ApiToken
+    from core.accounts.tokens import issue_token
+
+    issue_token(handler, name="matrix")
     db.session.commit()
     return {"case": case.number, "closed": closed,
+            "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "matrix")),
+            "colleague": find_staff("roads.deputy@example.tw").id,
             "attachment": db.session.scalar(sa.select(Attachment.id)),
             "reveal": db.session.scalar(sa.select(IdentityReveal.id)),
             "referral": db.session.scalar(sa.select(EthicsReferral.id)),

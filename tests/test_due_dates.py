@@ -113,6 +113,7 @@ def test_transfers_and_not_handled_record_days_and_count_against_the_routing_dat
     intake = staff_client(app, "intake@example.tw")
     assert act(intake, on_time.number, "transfer", agency="交通部公路局", reason="非本機關權責").status_code == 303
     clock.move_to(datetime(2025, 12, 29, 10, 0, tzinfo=TAIPEI))  # Monday, three working days later
+    intake = staff_client(app, "intake@example.tw")  # Tuesday's session has ended (idle time)
     assert act(intake, late.number, "not-handled", ground="repeat").status_code == 303
     assert _case(db, on_time.number).days_used == 0.5
     assert _case(db, late.number).days_used == 3.0  # 12/24, 12/26, 12/29
