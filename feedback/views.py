@@ -21,6 +21,7 @@ from cases.case_file import Channel, Source
 from cases.labels import CHANNEL_LABELS
 from core.clock import taipei_now
 from core.extensions import db, limiter
+from core.hygiene import DATE_MIN
 from core.i18n import LANG_COOKIE
 from core.policy import require
 from feedback import services
@@ -148,6 +149,10 @@ def staff_intake():
         received_at = form.received_moment() or taipei_now()
         if received_at > taipei_now():
             form.received_at.errors = [_("The time of receipt cannot be in the future.")]
+            status = 400
+        elif received_at.date() < DATE_MIN:  # year 1 at 07:00 Taipei is year 0 in UTC: no such datetime
+            form.received_at.errors = [_("Dates must lie between %(first)s and %(last)s.",
+                                         first=DATE_MIN.isoformat(), last=taipei_now().date().isoformat())]
             status = 400
         else:
             try:

@@ -258,6 +258,21 @@ def test_the_calendar_refuses_dates_out_of_range(app, db):
     assert table_count(db, CalendarDay) == 0
 
 
+def test_registration_by_staff_refuses_a_receipt_before_1912(app, db):
+    """Year 1 at 07:00 Taipei is year 0 in UTC, which does not exist: this was a 500."""
+    make_agency(db)
+    intake = staff_client(app, "intake@example.tw")
+    for moment, status in (("0001-01-01T07:00", 400), ("1900-01-01T10:00", 400), ("2025-12-22T09:30", 200)):
+        page = intake.get("/staff/intake")
+        answer = intake.post("/staff/intake", data={
+            "csrf_token": csrf_token(page.text), **valid_letter(), "channel": "petition", "received_via": "phone",
+            "received_at": moment, "language": "zh_Hant_TW"})
+        assert answer.status_code == status, (moment, answer.status_code)
+        if status == 400:
+            assert "1912-01-01" in answer.text
+    assert _counts(db)[1] == 1
+
+
 def test_a_follow_up_extension_of_absurd_length_is_refused_at_once(app, db, smtp):
     from surveys.models import SurveyFollowUp
 
