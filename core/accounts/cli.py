@@ -97,8 +97,8 @@ def token_command(email: str, days: int | None, name: str | None) -> None:
     except TokenError as exc:
         raise click.BadParameter(str(exc), param_hint="--days") from exc
     db.session.commit()
-    click.echo(secret)  # alone on standard output, for scripts
     click.echo(f"token {row.id} of {staff.email}, expires {_when(row.expires_at)}", err=True)
+    click.echo(secret)  # alone on standard output (and last), for scripts
 
 
 @staff_cli.command("tokens")
