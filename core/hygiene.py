@@ -5,10 +5,10 @@ an absurd number would otherwise surface as a 500 deep inside a query. One `befo
 
 - a control character (C0 or DEL) anywhere in the path or the query string: 400 (pages) or 400/422 JSON
   (`/api/`), with a message in the user's language;
-- a control character other than tab, CR and LF in a form field or a JSON string (keys included), and
-  lone surrogates in JSON, which no database can store — except on the citizen forms of `CLEANED_ENDPOINTS`,
-  whose free text a paste may carry a stray control character in: those clean it (feedback/rules.py
-  `clean_text`, the survey comment) instead of refusing the whole letter;
+- a control character other than tab, CR and LF in a form field or a JSON string (keys included) — except on
+  the citizen forms of `CLEANED_ENDPOINTS`, whose free text a paste may carry a stray control character in:
+  those clean it (feedback/rules.py `clean_text`, the survey comment) instead of refusing the whole letter;
+- a lone surrogate in JSON (`"\\ud800"`), which is no text at all and which no database can store, everywhere;
 - a keyset `before` that is not an id the database can hold (1 … 2**31 − 1);
 - an id in the path (`<int:…>`) beyond the database's INTEGER: 404, as for any id that does not exist.
 
@@ -53,6 +53,7 @@ CLEANED_ENDPOINTS = frozenset({
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # \t \n \r allowed
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _JSON_MAX_DEPTH = 32
 
 
@@ -136,9 +137,11 @@ def _check_request() -> Any:
         if value and not (value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= INT_MAX):
             return _refuse(_("%(field)s must be a whole number from %(low)d to %(high)d.", field=name, low=1,
                              high=INT_MAX), 422, "query", name)
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in CLEANED_ENDPOINTS:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # Citizen forms clean control characters; a lone surrogate (JSON's "\ud800") is no text at all, anywhere.
+    cleaned = request.endpoint in CLEANED_ENDPOINTS
+    if not cleaned and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
             if _CONTROL.search(name) or _CONTROL_IN_TEXT.search(value):
                 return _refuse(_control_message(name), 422, "form", name)
@@ -147,7 +150,7 @@ def _check_request() -> Any:
             body = request.get_json(silent=True)
         except RecursionError:  # nesting deeper than the parser's stack: no schema here takes that
             return _refuse(_("The request could not be understood."), 400)
-        problem = _json_problem(body)
+        problem = _json_problem(body, _SURROGATE if cleaned else _CONTROL_IN_TEXT)
         if problem is not None:
             return _refuse(_control_message(problem), 422, "json", problem)
     return None
@@ -158,12 +161,10 @@ def _control_message(name: str) -> str:
              "Please remove them and try again.", field=_CONTROL.sub("", name)[:40])
 
 
-def _json_problem(body: Any) -> str | None:
-    """The name of the first JSON member with a control character (or too deep a nesting), else None."""
+def _json_problem(body: Any, refused: re.Pattern[str]) -> str | None:
+    """The name of the first JSON member with a refused character (or nested too deep), else None."""
     for path, value in _walk(body, "", 0):
-        if value is None:
-            return path or "json"
-        if _CONTROL_IN_TEXT.search(value):
+        if value is None or refused.search(value):
             return path or "json"
     return None
 

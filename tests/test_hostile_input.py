@@ -144,6 +144,12 @@ def test_api_submissions_clean_stray_control_characters(app, db, smtp):
     stored = db.session.scalar(sa.select(Submission))
     assert stored.subject == "路燈不亮" and stored.name == "王小明"
     assert "\x00" not in stored.body and "\x0b" not in stored.body and "\n謝謝" in stored.body
+    # A lone surrogate is no text at all: refused, not cleaned (it was a 500: UTF-8 cannot encode it).
+    raw = ('{"channel": "mailbox", "email": "a@example.tw", "subject": "x\\ud800y", "body": "0123456789 body",'
+           ' "consent": true}')
+    answer = app.test_client().post("/api/v1/submissions", data=raw, content_type="application/json")
+    assert answer.status_code == 422 and "subject" in answer.json["errors"]["json"]
+    assert table_count(db, Submission) == 1
 
 
 def test_dates_in_actions_are_range_checked(app, db):
