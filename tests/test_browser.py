@@ -133,6 +133,26 @@ def test_staff_pages_are_accessible(page, live_server, app, db):
     assert serious_violations(page) == []
 
 
+def test_the_account_pages_are_accessible(page, live_server, app, db):
+    from tests.support import make_agency
+
+    make_agency(db)
+    log_in(page, live_server, "admin@example.tw")
+    for path in ("/staff/account", "/staff/tokens", "/staff/admin/staff", "/staff/admin/tokens"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path
+    page.goto(live_server + "/staff/tokens")
+    page.get_by_label("名稱（權杖的用途）").fill("公文系統")
+    page.get_by_role("button", name="建立權杖").click()
+    page.wait_for_load_state()
+    assert page.locator("#new-token").input_value().startswith("cfb_")  # shown once
+    assert serious_violations(page) == []
+    page.get_by_role("button", name=re.compile("撤銷")).click()
+    page.wait_for_load_state()
+    assert "權杖已撤銷" in page.content()
+    assert serious_violations(page) == []
+
+
 def test_answering_the_survey_in_a_real_browser_is_accessible(browser, live_server, app, db, smtp):
     from tests.support import close_with_reply, make_agency, survey_link
 
