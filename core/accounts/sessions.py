@@ -9,7 +9,8 @@ stamps, checked by the user loader on each request:
 - the last activity: a session ends after `SESSION_IDLE_MINUTES` without a request. It is refreshed at
   most once a minute, so an ordinary request does not rewrite the cookie.
 
-An ended session is cleared; the reason stays in it until the login page shows it (in the user's language).
+An ended session loses its login; the reason stays in it until the login page shows it (in the user's
+language). Logging in starts from an empty session.
 """
 
 from __future__ import annotations
@@ -80,8 +81,15 @@ def load_staff(staff_id: str) -> Staff | None:
     return staff
 
 
+# What makes a session a staff session: Flask-Login's keys and the stamps above.
+_AUTH_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", GENERATION, LOGIN_AT, SEEN_AT)
+
+
 def _end(reason: str) -> None:
-    session.clear()
+    """Forget who the session belonged to (what else it holds, such as a form's CSRF token, was never the
+    account's), and remember why for the login page."""
+    for key in _AUTH_KEYS:
+        session.pop(key, None)
     session[ENDED] = reason
     return None
 
