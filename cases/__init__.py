@@ -2,6 +2,14 @@
 
 from flask import Flask
 
+from core.signals import personal_data_shown
+
+
+def _on_personal_data_shown(staff, abouts: list[str], purpose: str, **_details) -> None:  # noqa: ANN001
+    from cases.privacy import log_shown
+
+    log_shown(staff, abouts, purpose)
+
 
 def init_app(app: Flask) -> None:
     from cases import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
@@ -14,3 +22,4 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.blp)  # bearer tokens, no cookies: nothing for a forged request to ride on
     app.cli.add_command(cli.deadlines_cli)
     app.cli.add_command(cli.calendar_cli)
+    personal_data_shown.connect(_on_personal_data_shown, weak=False)

@@ -75,3 +75,13 @@ def decide_reveal(reveal: IdentityReveal, by: Staff, approve: bool, note: str) -
     reveal.valid_until = utcnow() + REVEAL_VALID if approve else None
     db.session.flush()
     return reveal
+
+
+def log_shown(user: Staff, abouts: list[str], purpose: str) -> None:
+    """Log the views of confidential petitioners' data shown outside the case page (the outbox, say)."""
+    submission_ids = [int(a.partition(":")[2]) for a in abouts if a.startswith("submission:")]
+    if not submission_ids:
+        return
+    for case_id in db.session.scalars(select(Case.id).where(Case.submission_id.in_(submission_ids))):
+        db.session.add(PersonalDataAccess(staff_id=user.id, case_id=case_id, purpose=purpose))
+    db.session.flush()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from cases import deadlines, time_limits
 from cases.case_file import about
@@ -72,6 +73,8 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
         received_at=received_at,
         received_on=deadlines.receipt_date(received_at),
     )
+    for attachment in submission.attachments:  # derived names: the case number and the index (feedback/services)
+        attachment.filename = f"{case.number}-{attachment.filename}"[:200]
     deadlines.take_limit(case, _limit_class(deadlines.default_class_for(submission.channel)))
     deadlines.compute_due_dates(case)
     db.session.add(case)
@@ -105,8 +108,16 @@ def refer_to_ethics(case: Case, by: Staff, *, reason: str, version: int | None =
     from cases.models import EthicsReferral
 
     reason = _text(reason, _("Reason"))
+    already = _("This case is already referred to the ethics office and awaits its decision.")
+    if db.session.scalar(select(EthicsReferral.id).where(EthicsReferral.case_id == case.id,
+                                                         EthicsReferral.ethics_case_id.is_(None))):
+        raise TransitionRefused(already, 409)
     transition(case, "refer_to_ethics", by, note=reason, expected_version=version)
-    db.session.add(EthicsReferral(case_id=case.id, reason=reason, referred_by_id=by.id))
+    try:
+        with db.session.begin_nested():  # two colleagues at the same moment: the unique open referral decides
+            db.session.add(EthicsReferral(case_id=case.id, reason=reason, referred_by_id=by.id))
+    except IntegrityError:
+        raise TransitionRefused(already, 409) from None
     db.session.flush()
     return case
 
@@ -273,7 +284,7 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
             context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                      "body": reply.body, "remedy_notice": reply.remedy_notice,
                      "agency": current_app.config["AGENCY_NAME"]},
-            key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id),
+            key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id), confidential=case.confidential,
         )
     db.session.flush()
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
@@ -380,5 +391,5 @@ def _notify_petitioner(case: Case, template: str, context: dict, key_suffix: str
         kind=f"cases.{template}", to=email, template=template, language=case.language,
         context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                  "agency": current_app.config["AGENCY_NAME"], **context},
-        key=f"{template}:{case.id}:{key_suffix}", about=about(case.submission_id),
+        key=f"{template}:{case.id}:{key_suffix}", about=about(case.submission_id), confidential=case.confidential,
     )

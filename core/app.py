@@ -83,6 +83,14 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     # Rate limits share Redis between web nodes; without Redis they are kept in memory.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # Redis is optional at request time: a slow or stopped Redis costs at most REDIS_TIMEOUT_SECONDS, then
+    # the limits are kept in this process's memory until it answers again (Flask-Limiter's fallback).
+    timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout,
+                                                            "socket_connect_timeout": timeout})
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     api.init_app(app)
 

@@ -47,6 +47,7 @@ def celery_init_app(app: Flask) -> Celery:
                 "socket_connect_timeout": 2, "socket_timeout": 5,
                 "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
             },
+            "broker_connection_timeout": 2,
             "timezone": "Asia/Taipei",
             "beat_schedule": BEAT_SCHEDULE,
         }

@@ -48,3 +48,11 @@ def token_digest(token: str) -> str:
 
 def digests_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a, b)
+
+
+def mask_email(email: str) -> str:
+    """c*******@example.tw: enough to recognise one's own address, not to learn someone else's."""
+    local, _, domain = (email or "").partition("@")
+    if not domain:
+        return "***" if email else ""
+    return f"{local[:1]}{'*' * max(len(local) - 1, 2)}@{domain}"

@@ -87,9 +87,20 @@ def _decode(attachments: list[dict]) -> tuple[rules.Upload, ...]:
     return tuple(uploads)
 
 
+def _idempotency_key() -> str | None:
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not key:
+        return None
+    if len(key) > 200 or not key.isprintable():
+        abort(422, message=_("The Idempotency-Key header must be at most 200 printable characters."))
+    return key
+
+
 @blp.route("/submissions")
 class Submissions(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT"])]
+    # Only accepted submissions count against the limit: a citizen correcting a refused one is not punished.
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT"],
+                                deduct_when=lambda response: response.status_code < 400)]
 
     @blp.arguments(SubmissionIn)
     @blp.response(202, SubmissionAccepted)
@@ -98,7 +109,9 @@ class Submissions(MethodView):
     def post(self, payload: dict):
         """Submit a petition, a letter to the director's mailbox or a complaint.
 
-        The case is registered when the citizen opens the verification link mailed to them.
+        The case is registered when the citizen opens the verification link mailed to them. Send an
+        `Idempotency-Key` header (any unique string up to 200 characters) to retry safely: the same key with
+        the same letter answers with the first submission instead of making a second one.
         """
         language = {"zh-TW": "zh_Hant_TW", "en": "en"}.get(payload["language"] or "", str(get_locale()))
         data = rules.SubmissionInput(
@@ -108,8 +121,9 @@ class Submissions(MethodView):
             attachments=_decode(payload["attachments"]),
         )
         try:
-            submission = services.submit(data, language=language, source=Source.API,
-                                         client_ip=request.remote_addr)
+            submission, _new = services.submit(data, language=language, source=Source.API,
+                                               client_ip=request.remote_addr,
+                                               idempotency_key=_idempotency_key())
         except services.InvalidSubmission as exc:
             db.session.rollback()
             abort(422, message=_("The submission has errors."), errors={"json": exc.errors})

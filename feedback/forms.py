@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -22,6 +23,7 @@ from wtforms.validators import Optional
 from cases.case_file import Channel, ComplaintCategory, ReceivedVia
 from cases.labels import CHANNEL_LABELS
 from core.clock import TAIPEI
+from core.security import new_token
 from feedback import rules
 
 CATEGORY_LABELS = {
@@ -66,6 +68,8 @@ class _Common(FlaskForm):
 
 class SubmissionForm(_Common):
     consent = BooleanField(_l("I agree that my personal data is used to handle this case."))
+    # Made when the form is shown; sending the same form twice sends one submission.
+    submission_token = HiddenField(default=new_token)
 
     def to_input(self, channel: Channel) -> rules.SubmissionInput:
         complaint = channel == Channel.COMPLAINT

@@ -6,6 +6,7 @@ from typing import Any
 
 from cases.labels import STATE_LABELS
 from cases.models import Case, CaseState
+from core.security import mask_email as core_mask_email
 
 
 def case_status(case: Case) -> dict[str, Any]:
@@ -24,7 +25,4 @@ def case_status(case: Case) -> dict[str, Any]:
 
 
 def mask_email(email: str) -> str:
-    local, _, domain = (email or "").partition("@")
-    if not domain:
-        return ""
-    return f"{local[:1]}{'*' * max(len(local) - 1, 2)}@{domain}"
+    return core_mask_email(email) if "@" in (email or "") else ""

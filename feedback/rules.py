@@ -52,6 +52,12 @@ class Upload:
         return kind.mime if kind else None
 
     @property
+    def extension(self) -> str:
+        """Of the detected type, never of the name the citizen's computer gave it."""
+        kind = filetype.guess(self.data)
+        return kind.extension if kind else "bin"
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case
@@ -63,26 +64,50 @@ def _new_submission(data: rules.SubmissionInput, *, language: str, source: Sourc
     )
     submission.attachments = [
         # In a confidential complaint every attachment may identify the reporter: sealed by default.
-        Attachment(filename=u.filename, content_type=u.content_type, size=len(u.data), sha256=u.sha256,
-                   data=u.data, identifying=data.confidential)
-        for u in data.attachments
+        # Stored under a derived name (index and detected type; the case number is put in front at
+        # registration): an uploaded name can carry a path, a script or the reporter's own name.
+        Attachment(filename=f"{index}.{u.extension}", content_type=u.content_type, size=len(u.data),
+                   sha256=u.sha256, data=u.data, identifying=data.confidential)
+        for index, u in enumerate(data.attachments, start=1)
     ]
     return submission
 
 
-def submit(data: rules.SubmissionInput, *, language: str, source: Source, client_ip: str | None) -> Submission:
-    """Accept a citizen's submission and mail the verification link. Raises InvalidSubmission."""
+def retry_digest(key: str | None, data: rules.SubmissionInput) -> str | None:
+    """The same key with the same letter is a retry; the same key with another letter is another submission
+    (a client that reuses keys must not lose a petition)."""
+    if not key:
+        return None
+    return token_digest("\x1f".join((key, data.email, data.subject, data.body)))
+
+
+def submit(data: rules.SubmissionInput, *, language: str, source: Source, client_ip: str | None,
+           idempotency_key: str | None = None) -> tuple[Submission, bool]:
+    """Accept a citizen's submission and mail the verification link. Raises InvalidSubmission.
+    Returns the submission and whether it is new: a retry (same idempotency key and letter) gets the first."""
     data = _validated(data, staff=False)
+    digest = retry_digest(idempotency_key, data)
+    if digest is not None:
+        first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
+        if first is not None:
+            return first, False
     token = new_token()
     now = utcnow()
     submission = _new_submission(data, language=language, source=source)
+    submission.idempotency_digest = digest
     submission.consent_at = now
     submission.received_via = ReceivedVia.ONLINE.value
     submission.verification_digest = token_digest(token)
     submission.verification_expires_at = now + timedelta(days=get_setting("verification_valid_days"))
     submission.client_ip_digest = token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None
-    db.session.add(submission)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two retries at the same moment: the unique digest decides
+            db.session.add(submission)
+    except IntegrityError:
+        first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
+        if digest is None or first is None:
+            raise
+        return first, False
     enqueue(
         kind="feedback.verify", to=submission.email, template="verify", language=language,
         context={
@@ -91,9 +116,9 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
             "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"link": external_url("feedback.verify", token=token)},
-        key=f"verify:{submission.id}", about=about(submission.id),
+        key=f"verify:{submission.id}", about=about(submission.id), confidential=submission.confidential,
     )
-    return submission
+    return submission, True
 
 
 def verify(token: str) -> Case:
@@ -155,7 +180,7 @@ def _enqueue_receipt(case: Case, submission: Submission, access_code: str) -> No
             "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"access_code": access_code},
-        key=f"receipt:{case.id}", about=about(submission.id),
+        key=f"receipt:{case.id}", about=about(submission.id), confidential=submission.confidential,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -35,6 +37,11 @@ def _submit_limit() -> str:
     return current_app.config["RATELIMIT_SUBMIT"]
 
 
+def _accepted(response) -> bool:  # noqa: ANN001
+    """Only accepted submissions count against the limit (a refused form is corrected and sent again)."""
+    return response.status_code < 400
+
+
 def _track_limit() -> str:
     return current_app.config["RATELIMIT_TRACK"]
 
@@ -55,15 +62,41 @@ def choose_language(code: str):
     return response
 
 
+@bp.errorhandler(429)
+def too_many(error):  # noqa: ANN001
+    """A citizen over the limit keeps what they typed, and is told when they may send it."""
+    channel = {"feedback.petition": Channel.PETITION, "feedback.mailbox": Channel.MAILBOX,
+               "feedback.complaint": Channel.COMPLAINT}.get(request.endpoint or "")
+    if channel is None or request.method != "POST":
+        return render_template("core/error.html", code=429, message=_(
+            "Too many requests. Please wait a minute and try again.")), 429
+    limit = limiter.current_limit
+    minutes = max(1, -(-(limit.reset_at - int(time.time())) // 60)) if limit is not None else 60
+    form = SubmissionForm()
+    form.form_errors.append(_("You have sent the most submissions allowed for now. What you typed is kept below: "
+                              "please send it again in %(n)d minute(s).", n=minutes))
+    return _render_channel_form(form, channel), 429
+
+
+def _render_channel_form(form: SubmissionForm, channel: Channel) -> str:
+    if form.attachments.data and any(f and getattr(f, "filename", None) for f in form.attachments.data):
+        form.attachments.errors = [*form.attachments.errors, _("For your safety, please choose the files again.")]
+    return render_template(
+        "feedback/submission_form.html", form=form, channel=channel, channel_label=CHANNEL_LABELS[channel],
+        category_labels=CATEGORY_LABELS, limits=services.current_limits(),
+    )
+
+
 def _channel_page(channel: Channel):
     form = SubmissionForm()
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                submission = services.submit(
+                # The form's own token: a double click or a reload of the POST finds the first submission.
+                submission, _new = services.submit(
                     form.to_input(channel), language=str(get_locale()), source=Source.WEB,
-                    client_ip=request.remote_addr,
+                    client_ip=request.remote_addr, idempotency_key=form.submission_token.data or None,
                 )
             except services.InvalidSubmission as exc:
                 db.session.rollback()
@@ -74,29 +107,23 @@ def _channel_page(channel: Channel):
                 return redirect(url_for("feedback.submitted"), code=303)
         else:
             status = 400
-        if form.attachments.data and any(f and f.filename for f in form.attachments.data):
-            form.attachments.errors = [*form.attachments.errors,
-                                       _("For your safety, please choose the files again.")]
-    return render_template(
-        "feedback/submission_form.html", form=form, channel=channel, channel_label=CHANNEL_LABELS[channel],
-        category_labels=CATEGORY_LABELS, limits=services.current_limits(),
-    ), status
+    return _render_channel_form(form, channel), status
 
 
 @bp.route("/petition", methods=["GET", "POST"], endpoint="petition")
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
 def petition():
     return _channel_page(Channel.PETITION)
 
 
 @bp.route("/mailbox", methods=["GET", "POST"], endpoint="mailbox")
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
 def mailbox():
     return _channel_page(Channel.MAILBOX)
 
 
 @bp.route("/complaint", methods=["GET", "POST"], endpoint="complaint")
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
 def complaint():
     return _channel_page(Channel.COMPLAINT)
 

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -15,9 +15,11 @@ from notifications.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died mid-send.
-STALE_CLAIM = timedelta(minutes=15)
+# A send takes at most the SMTP timeout (30 s a step, notifications/mail.py); a claim older than this belongs
+# to a worker that died mid-send. The relay (every 30 s) gives its message back: a mail waits minutes, not hours.
+STALE_CLAIM = timedelta(minutes=2)
 RELAY_BATCH = 500
+RECOVERED = "{} the worker stopped while sending; retried\n"
 
 
 def backoff(attempts: int, base_seconds: int) -> timedelta:
@@ -69,13 +71,17 @@ def deliver_message(session: Session, message_id: int, transport: Transport, con
 
 def due_message_ids(session: Session, now: datetime, limit: int = RELAY_BATCH) -> list[int]:
     """Release claims of dead workers, then list the pending messages whose time has come."""
-    session.execute(
+    released = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING.value,
                OutboxMessage.claimed_at < now - STALE_CLAIM)
-        .values(status=OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.PENDING.value, next_attempt_at=now,
+                recovered_note=func.coalesce(OutboxMessage.recovered_note, "") + RECOVERED.format(now.isoformat()))
+        .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
-    )
+    ).scalars().all()
+    if released:
+        log.warning("outbox: %d message(s) given back after a worker stopped mid-send: %s", len(released), released)
     session.commit()
     return list(
         session.scalars(

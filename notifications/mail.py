@@ -33,6 +33,12 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
 
 
+def message_id_for(idempotency_key: str, sender: str) -> str:
+    """Stable per message: a resend after a crash carries the same Message-ID, so it can be deduplicated."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
 def build_message(
     *, sender: str, recipient: str, subject: str, body: str, idempotency_key: str
 ) -> EmailMessage:
@@ -41,9 +47,7 @@ def build_message(
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    # Stable per message: a resend after a crash carries the same Message-ID, so it can be deduplicated.
-    message["Message-ID"] = f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+    message["Message-ID"] = message_id_for(idempotency_key, sender)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return message
@@ -56,7 +60,7 @@ class Transport(Protocol):
 class SmtpTransport:
     """smtp://[user:password@]host:port[?starttls=1] or smtps://..."""
 
-    def __init__(self, url: str, timeout: float = 20) -> None:
+    def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlparse(url)
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname or "localhost"

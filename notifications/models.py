@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
@@ -40,10 +40,14 @@ class OutboxMessage(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     # Whose personal data the message carries ("submission:42"), so retention can erase it here too.
     about: Mapped[str | None] = mapped_column(String(40), index=True)
+    # A confidential petitioner (a reporter of wrongdoing): the address is shown to the ethics office only.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When a worker died mid-send and the relay gave the message back: what an administrator reads.
+    recovered_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

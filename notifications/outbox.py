@@ -27,6 +27,7 @@ def enqueue(
     key: str,
     secrets: dict[str, Any] | None = None,
     about: str | None = None,
+    confidential: bool = False,
 ) -> OutboxMessage:
     """Add a message to the current transaction; the same key twice gives the first message.
     `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
@@ -35,7 +36,7 @@ def enqueue(
         return existing
     message = OutboxMessage(
         kind=kind, recipient=to, template=template, language=language,
-        context=context, secrets=secrets, idempotency_key=key, about=about,
+        context=context, secrets=secrets, idempotency_key=key, about=about, confidential=confidential,
     )
     db.session.add(message)
     db.session.flush()
@@ -51,7 +52,8 @@ def enqueue_many(messages: list[dict[str, Any]]) -> int:
     now = utcnow()
     rows = [{"kind": m["kind"], "recipient": m["to"], "template": m["template"], "language": m["language"],
              "context": m["context"], "secrets": m.get("secrets"), "idempotency_key": m["key"], "channel": "email",
-             "about": m.get("about"), "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+             "about": m.get("about"), "confidential": m.get("confidential", False), "status": "pending",
+             "attempts": 0, "next_attempt_at": now, "created_at": now}
             for m in messages]
     # One statement compiled once, sent in batches by the driver ("insertmanyvalues").
     result = db.session.execute(
@@ -72,7 +74,10 @@ def _dispatch_after_commit(session: Session) -> None:
         return
     from notifications.tasks import dispatch
 
-    dispatch(ids)
+    try:
+        dispatch(ids)
+    except Exception:  # noqa: BLE001 - committed is committed: the relay sends them; the answer must not fail
+        log.exception("dispatch after commit failed; the relay will send outbox %s", ids)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import shared_task
 from flask import current_app
@@ -53,9 +54,19 @@ def dispatch(message_ids: Iterable[int]) -> None:
             log.exception("immediate delivery failed; the relay will retry")
         return
     task = celery.tasks["notifications.deliver"]  # this app's Celery, not whichever is current
+    # Off the request's critical path: a slow, paused or stopped broker never delays or fails an answer
+    # whose transaction has committed. Anything not published here is picked up by the relay.
+    _publisher.submit(_publish, task, list(message_ids))
+
+
+def _publish(task, message_ids: list[int]) -> None:  # noqa: ANN001
     for message_id in message_ids:
         try:
             task.apply_async((message_id,), retry=False)
         except Exception as exc:  # noqa: BLE001 - broker down: the relay catches up
             log.warning("broker unavailable, outbox %s waits for the relay: %s", message_id, exc)
             return
+
+
+# One thread: publishing is quick when the broker is up, and queued behind a stalled one otherwise.
+_publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-publish")

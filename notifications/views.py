@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from core.accounts.models import Role
 from core.extensions import db
 from core.pagination import keyset_page
 from core.policy import require
+from core.security import mask_email
+from core.signals import personal_data_shown
 from notifications.delivery import retry_failed
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.outbox import dispatch_after_commit
@@ -28,8 +32,29 @@ def outbox():
     before = request.args.get("before")
     messages, next_before = keyset_page(select(OutboxMessage).where(OutboxMessage.status == status),
                                         OutboxMessage.id, before)
-    return render_template("notifications/outbox.html", messages=messages, next_before=next_before,
+    shown = _shown_messages(messages)
+    return render_template("notifications/outbox.html", messages=shown, next_before=next_before,
                            paged=bool(before), status=status, counts=counts, statuses=[s.value for s in OutboxStatus])
+
+
+def _shown_messages(messages: list[OutboxMessage]) -> list[dict]:
+    """A confidential petitioner's address is masked for everyone but the ethics office, and a view of it
+    by the ethics office is logged like any other (the access log lives with the case file)."""
+    sees_confidential = current_user.has_role(Role.ETHICS)
+    shown, revealed = [], []
+    for m in messages:
+        recipient, error = m.recipient, m.last_error or ""
+        if m.confidential and recipient:
+            if sees_confidential:
+                revealed.append(m.about)
+            else:
+                recipient, error = mask_email(m.recipient), error.replace(m.recipient, mask_email(m.recipient))
+        shown.append({"id": m.id, "kind": m.kind, "recipient": recipient, "attempts": m.attempts,
+                      "last_error": error, "recovered_note": m.recovered_note or "", "status": m.status})
+    if revealed:
+        personal_data_shown.send(current_user._get_current_object(), abouts=[a for a in revealed if a],
+                                 purpose="outbox")
+    return shown
 
 
 @bp.route("/staff/outbox/<int:message_id>/retry", methods=["POST"])

@@ -64,7 +64,8 @@ def test_no_page_api_export_search_or_notification_shows_the_reporter(app, db, s
         pages = [client.get(f"/staff/cases/{number}"), client.get("/staff/?queue=all"),
                  client.get(f"/staff/?q={NAME}"), client.get(f"/staff/?q={number}"),
                  client.get("/staff/statistics.csv"), client.get("/staff/statistics.xlsx"),
-                 client.get("/staff/satisfaction.csv")]
+                 client.get("/staff/satisfaction.csv"), client.get("/staff/outbox?status=sent"),
+                 client.get("/staff/outbox?status=pending")]
         for page in pages:
             assert page.status_code in (200, 403), (email, page.status_code)
             body = _readable(page).replace(f'value="{NAME}"', "")  # the search box echoes what was typed
@@ -169,6 +170,9 @@ def test_a_handler_refers_a_case_and_the_ethics_office_opens_its_own(app, db, sm
     act(staff_client(app, "intake@example.tw"), number, "route", unit="ROADS")
     handler = staff_client(app, "roads.handler@example.tw")
     assert act(handler, number, "refer-to-ethics", reason="陳情內容涉及廠商行賄").status_code == 303
+    # One open referral per case: the second colleague is told it is already with the ethics office.
+    chief = staff_client(app, "roads.chief@example.tw")
+    assert act(chief, number, "refer-to-ethics", reason="同一件事").status_code == 409
     assert staff_client(app, "parks.handler@example.tw").get(f"/staff/cases/{number}").status_code == 404
     ethics = staff_client(app, "ethics@example.tw")
     desk = ethics.get("/staff/ethics")
@@ -184,3 +188,21 @@ def test_a_handler_refers_a_case_and_the_ethics_office_opens_its_own(app, db, sm
     again = ethics.post(f"/staff/ethics/referrals/{referral_id}/open", data={"csrf_token": csrf_token(desk.text)})
     assert again.status_code == 303 and db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
     assert staff_client(app, "roads.handler@example.tw").get("/staff/ethics").status_code == 403
+
+
+def test_the_outbox_shows_a_reporters_address_only_to_the_ethics_office_and_logs_it(app, db, smtp):
+    from cases.models import PersonalDataAccess
+    from core.accounts.services import create_staff
+
+    make_agency(db)
+    number = _confidential_complaint(app, db, smtp)
+    admin_page = staff_client(app, "admin@example.tw").get("/staff/outbox?status=sent").text
+    assert EMAIL not in admin_page and "w******@example.tw" in admin_page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalDataAccess)) == 0
+    # An ethics officer who also administers the system sees it, and that view is in the access log.
+    create_staff("ethics.admin@example.tw", "政風兼管理", "ETHICS", ["ethics", "admin"], "correct-horse-battery")
+    db.session.commit()
+    ethics_page = staff_client(app, "ethics.admin@example.tw").get("/staff/outbox?status=sent").text
+    assert EMAIL in ethics_page
+    [logged] = db.session.scalars(sa.select(PersonalDataAccess)).all()
+    assert (logged.purpose, logged.case.number) == ("outbox", number)

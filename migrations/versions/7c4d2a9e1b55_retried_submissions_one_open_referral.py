@@ -1,4 +1,4 @@
-"""a retried submission finds the first; one open ethics referral per case
+"""a retried submission finds the first; one open ethics referral per case; recovered mails say so
 
 Revision ID: 7c4d2a9e1b55
 Revises: 3f9a1c7d2e80
@@ -22,11 +22,22 @@ def upgrade():
         batch.add_column(sa.Column('idempotency_digest', sa.String(length=64), nullable=True))
         batch.create_unique_constraint(batch.f('uq_submissions_idempotency_digest'), ['idempotency_digest'])
     _fold_duplicate_open_referrals()
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.add_column(sa.Column('recovered_note', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('confidential', sa.Boolean(), nullable=True))
+    op.execute("UPDATE outbox_messages SET confidential = false")
+    op.execute("UPDATE outbox_messages SET confidential = true WHERE about IN "
+               "(SELECT 'submission:' || id FROM submissions WHERE confidential)")
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.alter_column('confidential', nullable=False)
     op.create_index('uq_ethics_referrals_open_case', 'ethics_referrals', ['case_id'], unique=True,
                     postgresql_where=sa.text('ethics_case_id IS NULL'), sqlite_where=sa.text('ethics_case_id IS NULL'))
 
 
 def downgrade():
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.drop_column('confidential')
+        batch.drop_column('recovered_note')
     op.drop_index('uq_ethics_referrals_open_case', table_name='ethics_referrals',
                   postgresql_where=sa.text('ethics_case_id IS NULL'), sqlite_where=sa.text('ethics_case_id IS NULL'))
     with op.batch_alter_table('submissions') as batch:
