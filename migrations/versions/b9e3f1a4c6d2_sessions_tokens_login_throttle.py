@@ -32,8 +32,11 @@ def upgrade():
     with op.batch_alter_table('api_tokens') as batch:
         batch.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('name', sa.String(length=100), nullable=True))
-    op.get_bind().execute(sa.text("UPDATE api_tokens SET expires_at = :expires"),
-                          {"expires": datetime.now(UTC) + timedelta(days=90)})
+    # Bound as the column's type, so each database stores it as the application does (UTC).
+    op.get_bind().execute(
+        sa.text("UPDATE api_tokens SET expires_at = :expires").bindparams(
+            sa.bindparam("expires", type_=sa.DateTime(timezone=True))),
+        {"expires": datetime.now(UTC) + timedelta(days=90)})
     with op.batch_alter_table('api_tokens') as batch:
         batch.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
