@@ -12,6 +12,7 @@ from flask import Flask, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,7 +62,11 @@ def _register_transaction_boundary(app: Flask) -> None:
     @app.after_request
     def commit(response):  # noqa: ANN001, ANN202
         if response.status_code < 500:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DBAPIError as error:  # the database went away at the last moment: nothing was saved
+                session.pop("_flashes", None)
+                return hygiene.database_error(error)
         else:
             db.session.rollback()
             session.pop("_flashes", None)  # a "Done." flashed before the failure must not show next

@@ -120,7 +120,7 @@ def _is_api() -> bool:
 def init_app(app: Flask) -> None:
     """Registered by core.app.create_app."""
     app.before_request(_check_request)
-    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(DBAPIError, database_error)
 
 
 def _check_request() -> Any:
@@ -205,7 +205,7 @@ def _status_name(status: int) -> str:
 # ------------------------------------------------------------------ the database went away
 
 
-def _database_error(error: DBAPIError) -> Any:
+def database_error(error: DBAPIError) -> Any:
     """503 + Retry-After for a lost or refused connection (any OperationalError, or a DBAPIError the pool
     marked as a disconnect); any other database error is the 500 it always was."""
     from core.extensions import db
