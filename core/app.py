@@ -66,7 +66,11 @@ def _register_transaction_boundary(app: Flask) -> None:
                 db.session.commit()
             except DBAPIError as error:  # the database went away at the last moment: nothing was saved
                 session.pop("_flashes", None)
-                return hygiene.database_error(error)
+                if request.endpoint == "accounts.login":
+                    session.clear()  # a login that was not recorded does not log anyone in
+                failed = hygiene.database_error(error)
+                failed.headers["Cache-Control"] = "no-store"
+                return failed
         else:
             db.session.rollback()
             session.pop("_flashes", None)  # a "Done." flashed before the failure must not show next

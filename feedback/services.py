@@ -74,11 +74,13 @@ def _new_submission(data: rules.SubmissionInput, *, language: str, source: Sourc
 
 
 def retry_digest(key: str | None, data: rules.SubmissionInput) -> str | None:
-    """The same key with the same letter is a retry; the same key with another letter is another submission
-    (a client that reuses keys must not lose a petition)."""
+    """The same key with the same letter is a retry; the same key with anything changed (a file added, the
+    confidential box ticked) is another submission: a client that reuses keys must not lose a petition."""
     if not key:
         return None
-    return token_digest("\x1f".join((key, data.email, data.subject, data.body)))
+    parts = (key, data.channel, data.email, data.name, data.phone, data.address, data.subject, data.body,
+             str(data.category), str(bool(data.confidential)), *sorted(u.sha256 for u in data.attachments))
+    return token_digest("\x1f".join(parts))
 
 
 def submit(data: rules.SubmissionInput, *, language: str, source: Source, client_ip: str | None,

@@ -15,8 +15,8 @@ from notifications.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-# A send takes at most the SMTP timeout (30 s a step, notifications/mail.py); a claim older than this belongs
-# to a worker that died mid-send. The relay (every 30 s) gives its message back: a mail waits minutes, not hours.
+# A send takes at most six SMTP steps of 15 s (notifications/mail.py), 90 s; a claim older than this belongs to
+# a worker that died mid-send. The relay (every 30 s) gives its message back: a mail waits minutes, not hours.
 STALE_CLAIM = timedelta(minutes=2)
 RELAY_BATCH = 500
 RECOVERED = "{} the worker stopped while sending; retried\n"
@@ -55,18 +55,25 @@ def deliver_message(session: Session, message_id: int, transport: Transport, con
         transport.send(email)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
         give_up = message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
-        message.status = (OutboxStatus.FAILED if give_up else OutboxStatus.PENDING).value
-        message.next_attempt_at = utcnow() + backoff(message.attempts, config["OUTBOX_BACKOFF_SECONDS"])
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        session.commit()
+        _finish(session, message, status=(OutboxStatus.FAILED if give_up else OutboxStatus.PENDING).value,
+                next_attempt_at=utcnow() + backoff(message.attempts, config["OUTBOX_BACKOFF_SECONDS"]),
+                last_error=f"{type(exc).__name__}: {exc}"[:2000])
         log.warning("outbox %s attempt %s failed: %s", message_id, message.attempts, message.last_error)
         return "failed" if give_up else "retry"
-    message.status = OutboxStatus.SENT.value
-    message.sent_at = utcnow()
-    message.secrets = None
-    message.last_error = None
-    session.commit()
+    _finish(session, message, status=OutboxStatus.SENT.value, sent_at=utcnow(), secrets=None, last_error=None)
     return "sent"
+
+
+def _finish(session: Session, message: OutboxMessage, **values: Any) -> None:
+    """Record the outcome only if this worker still holds the claim (a claim the relay gave back belongs to
+    whoever took it next)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING.value,
+               OutboxMessage.claimed_at == message.claimed_at)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def due_message_ids(session: Session, now: datetime, limit: int = RELAY_BATCH) -> list[int]:

@@ -60,7 +60,9 @@ class Transport(Protocol):
 class SmtpTransport:
     """smtp://[user:password@]host:port[?starttls=1] or smtps://..."""
 
-    def __init__(self, url: str, timeout: float = 30) -> None:
+    # Per blocking step; a send has at most six (connect, EHLO, STARTTLS, AUTH, DATA, QUIT): 90 s in all,
+    # inside the outbox's 2-minute claim (notifications/delivery.py STALE_CLAIM).
+    def __init__(self, url: str, timeout: float = 15) -> None:
         parts = urlparse(url)
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname or "localhost"

@@ -48,7 +48,8 @@ def _shown_messages(messages: list[OutboxMessage]) -> list[dict]:
             if sees_confidential:
                 revealed.append(m.about)
             else:
-                recipient, error = mask_email(m.recipient), error.replace(m.recipient, mask_email(m.recipient))
+                # SMTP errors quote addresses in any case and shape: none of it is shown.
+                recipient, error = mask_email(m.recipient), (_("(hidden: confidential)") if error else "")
         shown.append({"id": m.id, "kind": m.kind, "recipient": recipient, "attempts": m.attempts,
                       "last_error": error, "recovered_note": m.recovered_note or "", "status": m.status})
     if revealed:

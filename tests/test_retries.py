@@ -45,6 +45,14 @@ def test_an_api_retry_with_the_same_idempotency_key_gets_the_first_answer(app, d
     # The same key with another letter is another petition: a careless client must not lose one.
     other = client.post("/api/v1/submissions", json={**API_LETTER, "subject": "路燈不亮"}, headers=headers)
     assert other.status_code == 202 and other.json["id"] != first.json["id"]
+    # So is the same letter sent again with a forgotten file added: the file must not be dropped.
+    import base64
+
+    from tests.test_bad_input import PDF
+
+    with_file = client_from(app, "198.51.100.13").post("/api/v1/submissions", headers=headers, json={
+        **API_LETTER, "attachments": [{"filename": "照片.pdf", "content_base64": base64.b64encode(PDF).decode()}]})
+    assert with_file.status_code == 202 and with_file.json["id"] not in (first.json["id"], other.json["id"])
     bad = client_from(app, "198.51.100.12").post("/api/v1/submissions", json=API_LETTER,
                                                  headers={"Idempotency-Key": "x" * 201})
     assert bad.status_code == 422
