@@ -185,3 +185,35 @@ def survey_link(smtp, email: str) -> str:  # noqa: ANN001
 
 
 ALL_FIVES = {"speed": "5", "attitude": "5", "clarity": "5", "solved": "5", "overall": "5"}
+
+
+class Statements:
+    """The SQL statements the app sends while the block runs, as (verb, text) pairs; the test client's
+    requests run in this thread, so only this thread's statements are kept (a background publisher's are not)."""
+
+    def __init__(self, engine) -> None:  # noqa: ANN001
+        import threading
+
+        self.engine, self.thread, self.sent = engine, threading.get_ident(), []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        import threading
+
+        if threading.get_ident() == self.thread:
+            self.sent.append((statement.lstrip().split(None, 1)[0].upper(), statement))
+
+    def __enter__(self) -> Statements:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def verbs(self) -> list[str]:
+        return [verb for verb, _ in self.sent]
+
+    def count(self, verb: str | None = None) -> int:
+        return len(self.sent) if verb is None else sum(v == verb.upper() for v in self.verbs())
+
+    def __repr__(self) -> str:
+        return "\n".join(text.split("\n", 1)[0][:160] for _, text in self.sent)
