@@ -188,13 +188,14 @@ ALL_FIVES = {"speed": "5", "attitude": "5", "clarity": "5", "solved": "5", "over
 
 
 class Statements:
-    """The SQL statements the app sends while the block runs, as (verb, text) pairs; the test client's
-    requests run in this thread, so only this thread's statements are kept (a background publisher's are not)."""
+    """The SQL statements sent while the block runs, as (verb, text) pairs, on every engine (the tests' `db`
+    works in a twin app with an engine of its own, the requests in the app's). The test client's requests run
+    in this thread, so only this thread's statements are kept (a background publisher's are not)."""
 
-    def __init__(self, engine) -> None:  # noqa: ANN001
+    def __init__(self, engine=None) -> None:  # noqa: ANN001 - any engine: all are listened to
         import threading
 
-        self.engine, self.thread, self.sent = engine, threading.get_ident(), []
+        self.engine, self.thread, self.sent = sa.engine.Engine, threading.get_ident(), []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
         import threading
