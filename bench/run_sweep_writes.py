@@ -1,0 +1,189 @@
+"""The reminder sweep's writes against a bare bulk insert of the same rows (issue 11), on the seeded
+database (bench/seed_cases.py first). Target: the writes at most 2x the bare insert.
+
+1. the whole `cases.reminders.sweep()`, rolled back after each run;
+2. the sweep's reads only (the setting, the three case queries, the digest check, the staff by role);
+3. the sweep's writes: the sweep with those reads served from memory (the ledger claim, the contexts,
+   the outbox rows, the digests), rolled back; and, as a cross-check, whole minus reads;
+4. the bare baseline: the very rows one sweep wrote (read back before its rollback: every column, the
+   same JSON text) inserted through psycopg in one transaction, rolled back — multi-row
+   `INSERT … VALUES (…), (…)` in batches, and `executemany` (pipelined); the faster is the baseline.
+   (With psycopg 3 the long multi-row statements cost mostly the client's rewriting of thousands of
+   placeholders, which it caches only for short statements: the pipelined executemany is faster.)
+
+    python bench/run_sweep_writes.py [--day 2026-11-23] [--out bench/results/sweep-writes.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from types import SimpleNamespace
+
+from common import bench_app, progress, raw_connection, timed
+
+LEDGER_COLUMNS = ("key", "kind", "case_id", "staff_id", "on_date", "created_at")
+OUTBOX_COLUMNS = ("kind", "channel", "recipient", "template", "language", "context", "secrets", "idempotency_key",
+                  "about", "confidential", "status", "attempts", "next_attempt_at", "created_at")
+BATCH = 1000
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 23))
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    app = bench_app()
+    repeat = args.repeat
+    with app.app_context():
+        from cases import reminders
+        from cases.deadlines import load_calendar
+        from core.accounts.models import Role
+        from core.extensions import db
+        from core.settings import get_setting
+
+        day = args.day
+        total = db.session.execute(db.text("SELECT count(*) FROM cases")).scalar()
+        until = load_calendar().add_working_days(day, get_setting("reminder_due_soon_working_days"))
+        progress(f"{total:,} cases; day {day}, due-soon window to {until}")
+        db.session.rollback()
+
+        # -- the rows one sweep writes, read back before its rollback -----------------------------------------
+        def max_id(table: str) -> int:
+            return db.session.execute(db.text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar()
+
+        ledger_from, outbox_from = max_id("reminder_ledger"), max_id("outbox_messages")
+        sent = reminders.sweep(day)
+        ledger_rows = [tuple(r) for r in db.session.execute(db.text(
+            f"SELECT {', '.join(LEDGER_COLUMNS)} FROM reminder_ledger WHERE id > :f ORDER BY id"), {"f": ledger_from})]
+        as_text = ", ".join(f"{c}::text" if c in ("context", "secrets") else c for c in OUTBOX_COLUMNS)
+        outbox_rows = [tuple(r) for r in db.session.execute(db.text(
+            f"SELECT {as_text} FROM outbox_messages WHERE id > :f ORDER BY id"), {"f": outbox_from})]
+        db.session.rollback()
+        json_bytes = sum(len(r[5].encode()) for r in outbox_rows)
+        progress(f"one sweep: {sent}; {len(ledger_rows):,} ledger rows, {len(outbox_rows):,} outbox rows, "
+                 f"{json_bytes / 1e6:.1f} MB of context JSON")
+
+        # -- the app ---------------------------------------------------------------------------------------------
+        def whole() -> dict:
+            try:
+                return reminders.sweep(day)
+            finally:
+                db.session.rollback()
+
+        def reads() -> tuple:
+            try:
+                soon, today_rows = reminders.due_soon(day, until), reminders.due_today(day)
+                late = [] if reminders._digests_sent(day) else reminders.overdue(day)
+                unit_ids = {r.unit_id for r in (*soon, *today_rows, *late) if r.unit_id}
+                return (get_setting("reminder_due_soon_working_days"), soon, today_rows, late,
+                        reminders._staff_by_role(Role.SUPERVISOR, unit_ids), reminders._staff_by_role(Role.SECRETARIAT))
+            finally:
+                db.session.rollback()
+
+        progress("whole sweep")
+        whole_ms, _ = timed(whole, repeat=repeat)
+        progress("reads only")
+        reads_ms, (_, soon, today_rows, late, supervisors, secretariat) = timed(reads, repeat=repeat)
+
+        # Served from memory: the staff as plain values (ORM objects would be expired by each rollback).
+        def plain(grouped: dict) -> dict:
+            return {unit: [SimpleNamespace(id=s.id, email=s.email, name=s.name, unit_id=s.unit_id) for s in people]
+                    for unit, people in grouped.items()}
+
+        cached = {Role.SUPERVISOR: plain(supervisors), Role.SECRETARIAT: plain(secretariat)}
+        patched = {"due_soon": lambda *a: soon, "due_today": lambda *a: today_rows, "overdue": lambda *a: late,
+                   "_staff_by_role": lambda role, unit_ids=None: cached[role]}
+        saved = {name: getattr(reminders, name) for name in patched}
+        progress("writes only (reads served from memory)")
+        try:
+            for name, fn in patched.items():
+                setattr(reminders, name, fn)
+            writes_ms, writes_sent = timed(whole, repeat=repeat)
+        finally:
+            for name, fn in saved.items():
+                setattr(reminders, name, fn)
+        assert writes_sent == sent, (writes_sent, sent)
+
+        # -- bare psycopg -----------------------------------------------------------------------------------------
+        raw = raw_connection()
+
+        def bare_values() -> None:
+            try:
+                with raw.cursor() as cur:
+                    for table, columns, rows in (("reminder_ledger", LEDGER_COLUMNS, ledger_rows),
+                                                 ("outbox_messages", OUTBOX_COLUMNS, outbox_rows)):
+                        for start in range(0, len(rows), BATCH):
+                            chunk = rows[start:start + BATCH]
+                            cur.execute(_insert_sql(table, columns, len(chunk)), [v for row in chunk for v in row])
+            finally:
+                raw.rollback()
+
+        def bare_executemany() -> None:
+            try:
+                with raw.cursor() as cur:
+                    cur.executemany(_insert_sql("reminder_ledger", LEDGER_COLUMNS, 1), ledger_rows)
+                    cur.executemany(_insert_sql("outbox_messages", OUTBOX_COLUMNS, 1), outbox_rows)
+            finally:
+                raw.rollback()
+
+        def bare_upsert() -> None:
+            """For information: the statement shape the sweep needs (ON CONFLICT DO NOTHING RETURNING id)."""
+            try:
+                with raw.cursor() as cur:
+                    for table, columns, rows, key in (("reminder_ledger", LEDGER_COLUMNS, ledger_rows, "key"),
+                                                      ("outbox_messages", OUTBOX_COLUMNS, outbox_rows,
+                                                       "idempotency_key")):
+                        upsert = _insert_sql(table, columns, 1) + f" ON CONFLICT ({key}) DO NOTHING RETURNING id"
+                        cur.executemany(upsert, rows, returning=True)
+                        returned = len(cur.fetchall())
+                        while cur.nextset():
+                            returned += len(cur.fetchall())
+                        assert returned == len(rows), (returned, len(rows))
+            finally:
+                raw.rollback()
+
+        progress("bare: multi-row VALUES")
+        values_ms, _ = timed(bare_values, repeat=repeat)
+        progress("bare: executemany")
+        many_ms, _ = timed(bare_executemany, repeat=repeat)
+        progress("bare: executemany, ON CONFLICT DO NOTHING RETURNING id")
+        upsert_ms, _ = timed(bare_upsert, repeat=repeat)
+        raw.close()
+
+    bare_ms = min(values_ms, many_ms)
+    rows = f"{len(ledger_rows):,} + {len(outbox_rows):,}"
+    lines = [
+        "| scenario | ledger + outbox rows | ms (median) | ratio to bare insert |",
+        "|---|---|---|---|",
+        f"| whole sweep (rolled back) | {rows} | {whole_ms:.1f} | {whole_ms / bare_ms:.2f} |",
+        f"| sweep reads only | | {reads_ms:.1f} | |",
+        f"| sweep writes = whole − reads | {rows} | {whole_ms - reads_ms:.1f} | "
+        f"{(whole_ms - reads_ms) / bare_ms:.2f} |",
+        f"| **sweep writes, measured (reads served from memory)** | {rows} | **{writes_ms:.1f}** | "
+        f"**{writes_ms / bare_ms:.2f}** |",
+        f"| bare: multi-row INSERT … VALUES, batches of {BATCH} | {rows} | {values_ms:.1f} | "
+        f"{values_ms / bare_ms:.2f} |",
+        f"| bare: executemany (pipelined) | {rows} | {many_ms:.1f} | {many_ms / bare_ms:.2f} |",
+        f"| bare, for information: executemany with ON CONFLICT DO NOTHING RETURNING id | {rows} | {upsert_ms:.1f} | "
+        f"{upsert_ms / bare_ms:.2f} |",
+    ]
+    report = "\n".join(lines)
+    summary = (f"One sweep sends {sent} (cases per kind; digests per person): {len(ledger_rows):,} ledger rows and "
+               f"{len(outbox_rows):,} outbox rows with {json_bytes / 1e6:.1f} MB of context JSON. "
+               f"Medians of {repeat} runs after 2 warm-up runs; every run rolled back.")
+    print(report)
+    print(summary)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(f"Run on {date.today()} against {total:,} cases (day {args.day}).\n\n{report}\n\n{summary}\n")
+
+
+if __name__ == "__main__":
+    main()
