@@ -30,12 +30,14 @@ from core.accounts.models import Role, Staff, Unit
 from core.clock import roc_year, taipei_date, today
 from core.db import insert_or_ignore, utcnow
 from core.extensions import db
-from core.security import hash_secret, random_code
+from core.security import keyed_hash, random_code
 from core.settings import get_setting
 from core.signals import case_closed, case_registered
 from notifications.outbox import enqueue
 
-ACCESS_CODE_LENGTH = 10
+# 12 characters of a 31-character alphabet: 59 bits (README), against guessing under the tracking rate limit.
+ACCESS_CODE_LENGTH = 12
+ACCESS_CODE_PURPOSE = "access-code"
 OUTCOMES = ("met", "explained", "refused", "other")
 NOT_HANDLED_GROUNDS = ("no_identity", "repeat", "sent_to_competent")
 TEXT_MAX = 10_000
@@ -69,7 +71,7 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
         confidential=submission.confidential,
         language=submission.language,
         lacks_identity=submission.lacks_identity,
-        access_code_hash=hash_secret(access_code),
+        access_code_hash=keyed_hash(access_code, ACCESS_CODE_PURPOSE),
         received_at=received_at,
         received_on=deadlines.receipt_date(received_at),
     )

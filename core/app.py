@@ -16,11 +16,11 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import headers, hygiene, settings
+from core import headers, hygiene, ratelimit, settings
 from core.celery_app import celery_init_app
 from core.config import apply_environment, default_config, validate_config
 from core.errors import DomainError
-from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from core.extensions import api, babel, csrf, db, login_manager, migrate
 from core.i18n import html_lang, select_locale
 
 
@@ -90,17 +90,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
-    # Rate limits share Redis between web nodes; without Redis they are kept in memory.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    # Redis is optional at request time: a slow or stopped Redis costs at most REDIS_TIMEOUT_SECONDS, then
-    # the limits are kept in this process's memory until it answers again (Flask-Limiter's fallback).
-    timeout = app.config["REDIS_TIMEOUT_SECONDS"]
-    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout,
-                                                            "socket_connect_timeout": timeout})
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    limiter.init_app(app)
+    # Rate limits share Redis between web nodes; without Redis (or while it fails) they are kept in memory.
+    # Registered before the transaction boundary, so its after-request runs after the commit's.
+    ratelimit.init_app(app)
     api.init_app(app)
 
 

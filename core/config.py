@@ -21,6 +21,7 @@ ENVIRONMENT_KEYS = {
     "BASE_URL": "BASE_URL",
     "AGENCY_NAME": "AGENCY_NAME",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "CODE_HASH_KEY": "CODE_HASH_KEY",
 }
 
 
@@ -38,6 +39,9 @@ def default_config(app: Flask) -> dict[str, Any]:
         "MAIL_DIR": str(instance / "mail"),
         "MAIL_FROM": "陳情服務 <no-reply@feedback.localhost>",
         "SECRET_KEY": None,
+        # Key of the access codes' and survey tokens' keyed hashes; SECRET_KEY when unset. Set it on its own to be
+        # free to rotate SECRET_KEY: changing this key makes every stored code and survey link unusable.
+        "CODE_HASH_KEY": None,
         "BASE_URL": "http://127.0.0.1:5000",
         "AGENCY_NAME": "示範機關",
         "BABEL_DEFAULT_LOCALE": "zh_Hant_TW",
@@ -63,6 +67,8 @@ def default_config(app: Flask) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,
         # Redis is optional at request time: no request waits longer than this on it.
         "REDIS_TIMEOUT_SECONDS": 0.5,
+        # How long a process keeps the settings it read (a change made elsewhere shows within this time).
+        "SETTINGS_CACHE_SECONDS": 10,
         # Staff sessions end after this idle time and at the latest after this lifetime.
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 12,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time as monotonic_clock
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
@@ -75,10 +77,49 @@ def parse_clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+# Every request reads settings, few ever change them: all of them are read in one SELECT and kept per database
+# for SETTINGS_CACHE_SECONDS. A change made in this process is seen at once (the cache is dropped when its
+# transaction commits, and the transaction itself sees its own change); other processes see it within that time.
+_cache: dict[Any, tuple[float, dict[str, Any]]] = {}
+_cache_lock = threading.Lock()
+_WRITTEN = "settings_written"
+
+
 def get_setting(key: str) -> Any:
     spec = SPECS[key]
-    stored = db.session.get(Setting, key)
-    return spec.default if stored is None else stored.value
+    written = db.session.info.get(_WRITTEN)
+    if written and key in written:
+        return written[key]
+    return _stored().get(key, spec.default)
+
+
+def _stored() -> dict[str, Any]:
+    url = db.engine.url
+    cached = _cache.get(url)
+    now = monotonic_clock.monotonic()
+    if cached is not None and now - cached[0] < current_app.config["SETTINGS_CACHE_SECONDS"]:
+        return cached[1]
+    values = {key: value for key, value in db.session.execute(select(Setting.key, Setting.value))}
+    with _cache_lock:
+        _cache[url] = (now, values)
+    return values
+
+
+def forget_cached() -> None:
+    """Drop what was read (after the table was changed other than through set_setting)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _changed_settings_committed(session: Session) -> None:
+    if session.info.pop(_WRITTEN, None):
+        forget_cached()
+
+
+@event.listens_for(Session, "after_rollback")
+def _changed_settings_rolled_back(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
 
 
 def set_setting(key: str, value: Any, by_id: int | None = None) -> None:
@@ -97,6 +138,7 @@ def set_setting(key: str, value: Any, by_id: int | None = None) -> None:
     row.value, row.updated_at, row.updated_by_id = value, utcnow(), by_id
     db.session.add(row)
     db.session.flush()
+    db.session.info.setdefault(_WRITTEN, {})[key] = value
 
 
 settings_cli = AppGroup("settings", help="Show and change the settings administrators control.")

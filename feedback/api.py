@@ -13,7 +13,8 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from cases.case_file import Channel, ComplaintCategory, Source
-from core.extensions import db, limiter
+from core import ratelimit
+from core.extensions import db
 from feedback import rules, services
 from feedback.presenters import case_status
 
@@ -99,8 +100,8 @@ def _idempotency_key() -> str | None:
 @blp.route("/submissions")
 class Submissions(MethodView):
     # Only accepted submissions count against the limit: a citizen correcting a refused one is not punished.
-    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT"],
-                                deduct_when=lambda response: response.status_code < 400)]
+    decorators = [ratelimit.limit(lambda: current_app.config["RATELIMIT_SUBMIT"],
+                                  deduct_when=lambda response: response.status_code < 400)]
 
     @blp.arguments(SubmissionIn)
     @blp.response(202, SubmissionAccepted)
@@ -133,7 +134,7 @@ class Submissions(MethodView):
 
 @blp.route("/track")
 class Track(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_TRACK"])]
+    decorators = [ratelimit.limit(lambda: current_app.config["RATELIMIT_TRACK"])]
 
     @blp.arguments(TrackIn)
     @blp.response(200, CaseStatusOut)

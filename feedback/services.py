@@ -10,15 +10,16 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case
-from cases.services import register_case
+from cases.services import ACCESS_CODE_PURPOSE, register_case
 from core.accounts.models import Staff
 from core.clock import taipei_date
 from core.db import utcnow
 from core.extensions import db
-from core.security import new_token, normalise_code, token_digest, verify_secret
+from core.security import new_token, normalise_code, token_digest, verify_keyed
 from core.settings import get_setting
 from core.urls import external_url
 from feedback import rules
@@ -89,10 +90,6 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
     Returns the submission and whether it is new: a retry (same idempotency key and letter) gets the first."""
     data = _validated(data, staff=False)
     digest = retry_digest(idempotency_key, data)
-    if digest is not None:
-        first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
-        if first is not None:
-            return first, False
     token = new_token()
     now = utcnow()
     submission = _new_submission(data, language=language, source=source)
@@ -102,14 +99,20 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
     submission.verification_digest = token_digest(token)
     submission.verification_expires_at = now + timedelta(days=get_setting("verification_valid_days"))
     submission.client_ip_digest = token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None
-    try:
-        with db.session.begin_nested():  # two retries at the same moment: the unique digest decides
-            db.session.add(submission)
-    except IntegrityError:
-        first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
-        if digest is None or first is None:
-            raise
-        return first, False
+    if digest is None:
+        db.session.add(submission)
+        db.session.flush()
+    else:
+        # Insert first, look only if it collides: a retry (or two at the same moment) finds the first by the
+        # unique digest, and a first attempt costs no lookup.
+        try:
+            with db.session.begin_nested():
+                db.session.add(submission)
+        except IntegrityError:
+            first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
+            if first is None:
+                raise
+            return first, False
     enqueue(
         kind="feedback.verify", to=submission.email, template="verify", language=language,
         context={
@@ -191,10 +194,16 @@ def _case_of(submission_id: int) -> Case | None:
 
 
 def track(number: str, access_code: str) -> Case | None:
-    """The case if number and code match. Unknown numbers cost the same hash check as wrong codes."""
+    """The case if number and code match. Unknown numbers cost the same keyed-hash check as wrong codes.
+    One SELECT, with what the citizen is shown (the unit, the sent reply) loaded alongside."""
     number = "".join(ch for ch in (number or "") if ch.isdigit())[:20]
-    case = db.session.scalar(select(Case).where(Case.number == number)) if number else None
-    ok = verify_secret(case.access_code_hash if case else None, normalise_code(access_code or ""))
+    case = db.session.scalars(
+        select(Case).where(Case.number == number).options(joinedload(Case.unit), joinedload(Case.replies))
+    ).unique().first() if number else None
+    ok, rekeyed = verify_keyed(case.access_code_hash if case else None, normalise_code(access_code or ""),
+                               ACCESS_CODE_PURPOSE)
+    if ok and rekeyed:
+        case.access_code_hash = rekeyed  # an argon2 hash from before this release, replaced on first use
     return case if ok else None
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     Blueprint,
     abort,
@@ -21,8 +19,9 @@ from flask_login import current_user
 
 from cases.case_file import Channel, Source
 from cases.labels import CHANNEL_LABELS
+from core import ratelimit
 from core.clock import taipei_now
-from core.extensions import db, limiter
+from core.extensions import db
 from core.hygiene import DATE_MIN
 from core.i18n import LANG_COOKIE
 from core.policy import require
@@ -70,8 +69,8 @@ def too_many(error):  # noqa: ANN001
     if channel is None or request.method != "POST":
         return render_template("core/error.html", code=429, message=_(
             "Too many requests. Please wait a minute and try again.")), 429
-    limit = limiter.current_limit
-    minutes = max(1, -(-(limit.reset_at - int(time.time())) // 60)) if limit is not None else 60
+    verdict = ratelimit.current()
+    minutes = max(1, -(-verdict.retry_after // 60)) if verdict is not None else 60
     form = SubmissionForm()
     form.form_errors.append(_("You have sent the most submissions allowed for now. What you typed is kept below: "
                               "please send it again in %(n)d minute(s).", n=minutes))
@@ -111,19 +110,19 @@ def _channel_page(channel: Channel):
 
 
 @bp.route("/petition", methods=["GET", "POST"], endpoint="petition")
-@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
+@ratelimit.limit(_submit_limit, deduct_when=_accepted)
 def petition():
     return _channel_page(Channel.PETITION)
 
 
 @bp.route("/mailbox", methods=["GET", "POST"], endpoint="mailbox")
-@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
+@ratelimit.limit(_submit_limit, deduct_when=_accepted)
 def mailbox():
     return _channel_page(Channel.MAILBOX)
 
 
 @bp.route("/complaint", methods=["GET", "POST"], endpoint="complaint")
-@limiter.limit(_submit_limit, methods=["POST"], deduct_when=_accepted)
+@ratelimit.limit(_submit_limit, deduct_when=_accepted)
 def complaint():
     return _channel_page(Channel.COMPLAINT)
 
@@ -151,7 +150,7 @@ def verify(token: str):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_track_limit, methods=["POST"])
+@ratelimit.limit(_track_limit)
 def track():
     result, status, not_found = None, 200, False
     number = request.form.get("case_number", "").strip()[:40]

@@ -31,15 +31,16 @@ def enqueue(
 ) -> OutboxMessage:
     """Add a message to the current transaction; the same key twice gives the first message.
     `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-    if existing is not None:
-        return existing
-    message = OutboxMessage(
-        kind=kind, recipient=to, template=template, language=language,
-        context=context, secrets=secrets, idempotency_key=key, about=about, confidential=confidential,
+    # One statement: the insert, which the unique key turns into nothing for a message already there.
+    db.session.flush()  # what this transaction added before goes first, as it would have with add()
+    message = db.session.scalar(
+        insert_or_ignore(OutboxMessage, "idempotency_key")
+        .values(kind=kind, recipient=to, template=template, language=language, context=context, secrets=secrets,
+                idempotency_key=key, about=about, confidential=confidential)
+        .returning(OutboxMessage)
     )
-    db.session.add(message)
-    db.session.flush()
+    if message is None:
+        return db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     dispatch_after_commit([message.id])
     return message
 

@@ -17,7 +17,7 @@ from core.clock import taipei_date, today
 from core.db import utcnow
 from core.errors import DomainError
 from core.extensions import db
-from core.security import new_token, token_digest
+from core.security import keyed_digest, new_token, token_digest
 from core.settings import get_setting
 from core.urls import external_url
 from notifications.outbox import enqueue
@@ -58,7 +58,7 @@ def invite(case: Any, message: Any | None, how: str) -> SurveyInvitation | None:
     token = new_token()
     now = utcnow()
     invitation = SurveyInvitation(
-        case_id=case.id, questionnaire_id=current_questionnaire().id, token_digest=token_digest(token), email=email,
+        case_id=case.id, questionnaire_id=current_questionnaire().id, token_digest=_digest(token), email=email,
         language=case.language, unit_id=case.unit_id, outcome=case.outcome or how, sent_at=now,
         sent_on=today(), expires_at=now + timedelta(days=get_setting("survey_valid_days")),
     )
@@ -106,7 +106,7 @@ def remind_unanswered(day: date) -> int:
     for invitation in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.id.in_(ids))):
         case = db.session.get(Case, invitation.case_id)
         token = new_token()
-        invitation.reminder_digest = token_digest(token)
+        invitation.reminder_digest = _digest(token)
         link = external_url("surveys.form", token=token)
         _send_invitation(invitation, case, link, "survey_reminder", f"survey-reminder:{invitation.id}")
     db.session.flush()
@@ -116,12 +116,22 @@ def remind_unanswered(day: date) -> int:
 # ------------------------------------------------------------------ answering
 
 
+def _digest(token: str) -> str:
+    return keyed_digest(token, "survey-token")
+
+
 def find_invitation(token: str) -> SurveyInvitation:
-    digest = token_digest(token)
+    # Links mailed before keyed digests were stored as plain SHA-256: found by either, and re-keyed when used.
+    digest, legacy = _digest(token), token_digest(token)
+    either = (digest, legacy)
     invitation = db.session.scalar(select(SurveyInvitation).where(
-        or_(SurveyInvitation.token_digest == digest, SurveyInvitation.reminder_digest == digest)))
+        or_(SurveyInvitation.token_digest.in_(either), SurveyInvitation.reminder_digest.in_(either))))
     if invitation is None:
         raise SurveyError("unknown", 404)
+    if invitation.token_digest == legacy:
+        invitation.token_digest = digest
+    if invitation.reminder_digest == legacy:
+        invitation.reminder_digest = digest
     if invitation.answered_at is not None:
         raise SurveyError("answered", 409)
     if invitation.expires_at < utcnow():

@@ -10,8 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cases.labels import OUTCOME_LABELS
+from core import ratelimit
 from core.accounts.models import Role, Unit
-from core.extensions import db, limiter
+from core.extensions import db
 from core.hygiene import INT_MAX, BadInput, parse_int
 from core.periods import period_from
 from core.policy import require
@@ -22,7 +23,7 @@ bp = Blueprint("surveys", __name__, template_folder="templates")
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT"], methods=["POST"])
+@ratelimit.limit(lambda: current_app.config["RATELIMIT_SUBMIT"])
 def form(token: str):
     # GET only shows the form: mail link-scanners that open links never answer anything.
     try:

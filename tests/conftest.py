@@ -266,7 +266,7 @@ def import_official_calendar() -> None:
 
 
 def empty_tables(app) -> None:  # noqa: ANN001
-    from core.extensions import db, limiter
+    from core.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -278,7 +278,10 @@ def empty_tables(app) -> None:  # noqa: ANN001
             else:
                 for name in tables:
                     conn.execute(sa.text(f"DELETE FROM {name}"))
-        limiter.reset()
+        app.extensions["rate_limits"].reset()
+        from core.settings import forget_cached
+
+        forget_cached()
 
 
 @pytest.fixture

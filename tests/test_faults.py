@@ -58,14 +58,8 @@ def private_redis(tmp_path):  # noqa: ANN201
 
 @pytest.fixture
 def app_on(app, tmp_path):  # noqa: ANN201
-    """An app on the session's database whose broker and rate limits use the given Redis.
-
-    The limiter is one object bound to the last app built: its state is put back afterwards, so that the
-    session's app does not go on with this test's dead Redis."""
-    from core.extensions import limiter
+    """An app on the session's database whose broker and rate limits use the given Redis."""
     from wsgi import create_app
-
-    saved = dict(vars(limiter))
 
     def build(redis: str):  # noqa: ANN202
         config = make_config(app.config["SQLALCHEMY_DATABASE_URI"], int(app.config["MAIL_URL"].rsplit(":", 1)[1]),
@@ -74,8 +68,6 @@ def app_on(app, tmp_path):  # noqa: ANN201
         return create_app(config)
 
     yield build
-    vars(limiter).clear()
-    vars(limiter).update(saved)
     app.extensions["celery"].set_current()
     app.extensions["celery"].set_default()
 

@@ -36,9 +36,53 @@ def test_the_code_is_stored_only_as_a_hash_and_accepted_in_lower_case(client, sm
 
     number, code = submit_and_verify(client, smtp)
     stored = db.session.scalar(sa.select(Case.access_code_hash))
-    assert code not in stored and stored.startswith("$argon2")
+    assert code not in stored and re.fullmatch(r"hmac-sha256\$[0-9a-f]{64}", stored)
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{12}", code)  # 12 of 31 characters: 59 bits (README)
     answer = client.post("/api/v1/track", json={"case_number": number, "access_code": code.lower()})
     assert answer.status_code == 200
+
+
+def test_a_code_hashed_with_argon2_before_this_release_works_and_is_rekeyed_on_first_use(client, smtp, db):
+    from cases.models import Case
+    from core.security import hash_secret
+
+    number, code = submit_and_verify(client, smtp)
+    db.session.execute(sa.update(Case).values(access_code_hash=hash_secret(code)))  # as stored until now
+    db.session.commit()
+    wrong = client.post("/api/v1/track", json={"case_number": number, "access_code": "WRONGCODE234"})
+    assert wrong.status_code == 404
+    assert db.session.scalar(sa.select(Case.access_code_hash)).startswith("$argon2")  # a wrong code changes nothing
+    assert client.post("/api/v1/track", json={"case_number": number, "access_code": code}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Case.access_code_hash)).startswith("hmac-sha256$")
+    assert client.post("/api/v1/track", json={"case_number": number, "access_code": code}).status_code == 200
+    assert client.post("/api/v1/track", json={"case_number": number, "access_code": "WRONGCODE234"}).status_code == 404
+
+
+def test_a_wrong_code_costs_what_a_right_one_costs(client, smtp, app):
+    """The check itself, interleaved many times: a right code, a wrong code and an unknown number take the same
+    time within noise (a keyed hash and a constant-time compare for all three; the DB lookup is the same)."""
+    import statistics
+    import time
+
+    from feedback import services
+
+    number, code = submit_and_verify(client, smtp)
+    unknown = str(int(number) + 1)
+    tries = {"right": (number, code), "wrong": (number, "WRONGCODE234"), "unknown": (unknown, code)}
+    samples: dict[str, list[float]] = {name: [] for name in tries}
+    with app.test_request_context():
+        for _ in range(300):
+            for name, (n, c) in tries.items():
+                started = time.perf_counter()
+                found = services.track(n, c)
+                samples[name].append(time.perf_counter() - started)
+                assert (found is not None) == (name == "right")
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    fastest, slowest = min(medians.values()), max(medians.values())
+    # argon2 took ~100 ms and the dummy check the same; a keyed hash is microseconds beside a ~0.3 ms query.
+    assert slowest < 0.005, medians
+    assert slowest - fastest < max(0.25 * fastest, 0.0002), medians
 
 
 def test_tracking_shows_the_responsible_unit_never_the_handler(client, smtp, db):

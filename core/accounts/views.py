@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from core import ratelimit
 from core.accounts import tokens as api_tokens
 from core.accounts.forms import LoginForm, PasswordForm, TokenForm
 from core.accounts.models import ApiToken, Role, Staff
@@ -20,7 +21,7 @@ from core.accounts.services import MIN_PASSWORD_LENGTH, authenticate, change_pas
 from core.accounts.sessions import end_all_sessions, ended_message, stamp_session, start_session
 from core.accounts.throttle import LoginThrottled
 from core.db import utcnow
-from core.extensions import db, limiter
+from core.extensions import db
 from core.pagination import keyset_page
 from core.policy import can, require
 from core.redirects import safe_next
@@ -48,7 +49,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@ratelimit.limit(_login_limit)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -94,7 +95,7 @@ def logout():
 
 @bp.route("/staff/account", methods=["GET", "POST"])
 @require("manage_own_account")
-@limiter.limit(_login_limit, methods=["POST"])
+@ratelimit.limit(_login_limit)
 def account():
     form = PasswordForm()
     status = 200
