@@ -203,15 +203,43 @@ class Statements:
         if threading.get_ident() == self.thread:
             self.sent.append((statement.lstrip().split(None, 1)[0].upper(), statement))
 
+    def _commit(self, conn) -> None:  # noqa: ANN001
+        import threading
+
+        if threading.get_ident() == self.thread:
+            self.sent.append(("COMMIT", "COMMIT"))
+
+    def _checkout(self, *args) -> None:  # noqa: ANN002
+        import threading
+
+        if threading.get_ident() == self.thread:
+            self.sent.append(("CHECKOUT", ""))
+
     def __enter__(self) -> Statements:
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        sa.event.listen(self.engine, "commit", self._commit)
+        sa.event.listen(sa.pool.Pool, "checkout", self._checkout)
         return self
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         sa.event.remove(self.engine, "before_cursor_execute", self._record)
+        sa.event.remove(self.engine, "commit", self._commit)
+        sa.event.remove(sa.pool.Pool, "checkout", self._checkout)
+
+    def _first_transaction(self) -> list[str]:
+        verbs = [verb for verb, _ in self.sent]
+        return verbs[:verbs.index("COMMIT")] if "COMMIT" in verbs else verbs
+
+    def until_commit(self) -> list[str]:
+        """The verbs of the first transaction (what a request writes; the test app then delivers mail eagerly)."""
+        return [verb for verb in self._first_transaction() if verb != "CHECKOUT"]
+
+    def checkouts_until_commit(self) -> int:
+        """Connections taken from the pool up to the first commit (a request takes one, for its transaction)."""
+        return self._first_transaction().count("CHECKOUT")
 
     def verbs(self) -> list[str]:
-        return [verb for verb, _ in self.sent]
+        return [verb for verb, _ in self.sent if verb != "CHECKOUT"]
 
     def count(self, verb: str | None = None) -> int:
         return len(self.sent) if verb is None else sum(v == verb.upper() for v in self.verbs())
