@@ -33,6 +33,7 @@ from core.extensions import db
 from core.security import keyed_hash, random_code
 from core.settings import get_setting
 from core.signals import case_closed, case_registered
+from notifications.models import OutboxMessage
 from notifications.outbox import enqueue
 
 # 12 characters of a 31-character alphabet: 59 bits (README), against guessing under the tracking rate limit.
@@ -281,13 +282,14 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
     email = case.submission.email
     message = None
     if email:
-        message = enqueue(
+        message_id = enqueue(
             kind="cases.reply", to=email, template="reply", language=reply.language,
             context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                      "body": reply.body, "remedy_notice": reply.remedy_notice,
                      "agency": current_app.config["AGENCY_NAME"]},
             key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id), confidential=case.confidential,
         )
+        message = db.session.get(OutboxMessage, message_id)
     db.session.flush()
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
     case_closed.send(case, by=by, reply=reply, message=message, how="reply")

@@ -103,7 +103,7 @@ class Submissions(MethodView):
     decorators = [ratelimit.limit(lambda: current_app.config["RATELIMIT_SUBMIT"],
                                   deduct_when=lambda response: response.status_code < 400)]
 
-    @blp.arguments(SubmissionIn)
+    @blp.arguments(SubmissionIn())  # an instance: a class would be instantiated on every request
     @blp.response(202, SubmissionAccepted)
     @blp.alt_response(422, description="The submission breaks a rule; `errors.json` says which, per field.")
     @blp.alt_response(429, description="Too many requests from this address.")
@@ -136,7 +136,7 @@ class Submissions(MethodView):
 class Track(MethodView):
     decorators = [ratelimit.limit(lambda: current_app.config["RATELIMIT_TRACK"])]
 
-    @blp.arguments(TrackIn)
+    @blp.arguments(TrackIn())
     @blp.response(200, CaseStatusOut)
     @blp.alt_response(404, description="No case matches (the same answer for a wrong code and an unknown number).")
     @blp.alt_response(429, description="Too many requests from this address.")

@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_many_or_ignore
 from core.db import insert_or_ignore, utcnow
 from core.extensions import db
 from notifications.models import OutboxMessage
@@ -28,21 +29,23 @@ def enqueue(
     secrets: dict[str, Any] | None = None,
     about: str | None = None,
     confidential: bool = False,
-) -> OutboxMessage:
-    """Add a message to the current transaction; the same key twice gives the first message.
+) -> int:
+    """Add a message to the current transaction; the same key twice gives the first message. Returns its id.
     `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
-    # One statement: the insert, which the unique key turns into nothing for a message already there.
+    # One plain statement: the insert, which the unique key turns into nothing for a message already there.
     db.session.flush()  # what this transaction added before goes first, as it would have with add()
-    message = db.session.scalar(
-        insert_or_ignore(OutboxMessage, "idempotency_key")
+    now = utcnow()
+    message_id = db.session.execute(
+        insert_or_ignore(OutboxMessage.__table__, "idempotency_key")
         .values(kind=kind, recipient=to, template=template, language=language, context=context, secrets=secrets,
-                idempotency_key=key, about=about, confidential=confidential)
-        .returning(OutboxMessage)
-    )
-    if message is None:
-        return db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-    dispatch_after_commit([message.id])
-    return message
+                idempotency_key=key, about=about, confidential=confidential, channel="email",
+                status="pending", attempts=0, next_attempt_at=now, created_at=now)
+        .returning(OutboxMessage.id)
+    ).scalar()
+    if message_id is None:
+        return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
+    dispatch_after_commit([message_id])
+    return message_id
 
 
 def enqueue_many(messages: list[dict[str, Any]]) -> int:
@@ -56,10 +59,8 @@ def enqueue_many(messages: list[dict[str, Any]]) -> int:
              "about": m.get("about"), "confidential": m.get("confidential", False), "status": "pending",
              "attempts": 0, "next_attempt_at": now, "created_at": now}
             for m in messages]
-    # One statement compiled once, sent in batches by the driver ("insertmanyvalues").
-    result = db.session.execute(
-        insert_or_ignore(OutboxMessage, "idempotency_key").returning(OutboxMessage.id), rows)
-    new_ids = [message_id for (message_id,) in result]
+    # One short statement, pipelined on PostgreSQL (core/bulk.py); the ids of the rows actually inserted.
+    new_ids = insert_many_or_ignore(OutboxMessage.__table__, rows, "idempotency_key", "id")
     dispatch_after_commit(new_ids)
     return len(new_ids)
 

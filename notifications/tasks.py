@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from celery import shared_task
 from flask import current_app
@@ -21,6 +23,14 @@ log = logging.getLogger(__name__)
 @shared_task(name="notifications.deliver", ignore_result=True)
 def deliver(message_id: int) -> str:
     return deliver_message(db.session, message_id, transport_for(current_app.config), current_app.config)
+
+
+@shared_task(name="notifications.deliver_many", ignore_result=True)
+def deliver_many(message_ids: list[int]) -> int:
+    """The messages several requests committed at about the same moment (see dispatch)."""
+    transport = transport_for(current_app.config)
+    return sum(deliver_message(db.session, message_id, transport, current_app.config) == "sent"
+               for message_id in message_ids)
 
 
 @shared_task(name="notifications.relay_outbox", ignore_result=True)
@@ -53,20 +63,48 @@ def dispatch(message_ids: Iterable[int]) -> None:
         except Exception:  # noqa: BLE001 - the change is committed; the relay retries delivery
             log.exception("immediate delivery failed; the relay will retry")
         return
-    task = celery.tasks["notifications.deliver"]  # this app's Celery, not whichever is current
+    task = celery.tasks["notifications.deliver_many"]  # this app's Celery, not whichever is current
     # Off the request's critical path: a slow, paused or stopped broker never delays or fails an answer
     # whose transaction has committed. Anything not published here is picked up by the relay.
-    _publisher.submit(_publish, task, list(message_ids))
+    _publisher.put(task, list(message_ids))
 
 
-def _publish(task, message_ids: list[int]) -> None:  # noqa: ANN001
-    for message_id in message_ids:
-        try:
-            task.apply_async((message_id,), retry=False)
-        except Exception as exc:  # noqa: BLE001 - broker down: the relay catches up
-            log.warning("broker unavailable, outbox %s waits for the relay: %s", message_id, exc)
-            return
+class _Publisher:
+    """One thread per process publishes what the requests committed: whatever has gathered since its last
+    publish goes as one task, so under load one publish (the costly part: kombu, a Redis round trip) serves
+    many requests, and when the broker stalls the requests do not wait for it."""
+
+    def __init__(self) -> None:
+        self._waiting: queue.SimpleQueue[tuple[object, list[int]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def put(self, task: object, message_ids: list[int]) -> None:
+        self._waiting.put((task, message_ids))
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            with self._lock:  # a forked web worker starts its own thread
+                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                    self._pid = os.getpid()
+                    self._thread = threading.Thread(target=self._run, name="outbox-publish", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batches: dict[object, list[int]] = {}
+            task, ids = self._waiting.get()
+            batches.setdefault(task, []).extend(ids)
+            while True:
+                try:
+                    task, ids = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                batches.setdefault(task, []).extend(ids)
+            for task, ids in batches.items():
+                try:
+                    task.apply_async((ids,), retry=False)  # type: ignore[attr-defined]
+                except Exception as exc:  # noqa: BLE001 - broker down: the relay catches up
+                    log.warning("broker unavailable, outbox %s waits for the relay: %s", ids, exc)
 
 
-# One thread: publishing is quick when the broker is up, and queued behind a stalled one otherwise.
-_publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-publish")
+_publisher = _Publisher()

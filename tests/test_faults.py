@@ -192,14 +192,13 @@ def test_a_worker_killed_mid_delivery_is_recovered_within_minutes_with_the_same_
     with app.app_context():
         from core.extensions import db as ext_db
 
-        message = enqueue(kind="test.kill", to="waiting@example.tw", template="verify", language="zh_Hant_TW",
+        message_id = enqueue(kind="test.kill", to="waiting@example.tw", template="verify", language="zh_Hant_TW",
                           context={"name": "王小明", "subject": "路燈", "channel": "mailbox",
                                    "expires_on": "2026-01-01", "agency": "示範機關"},
                           secrets={"link": "http://localhost/verify/x"},
                           key="test-kill:1")
         ext_db.session.info.pop("outbox_pending_ids", None)  # this test delivers it itself
         ext_db.session.commit()
-        message_id = message.id
     port = free_port()
     stall = _stalling_smtp_server(port)
     worker = subprocess.Popen([sys.executable, "-c", DELIVER_ONE, app.config["SQLALCHEMY_DATABASE_URI"],
