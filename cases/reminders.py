@@ -3,12 +3,18 @@
 Each kind is one indexed query over open cases (never a loop over all cases), anti-joined with
 the ledger; each reminder is written to the ledger with INSERT ... ON CONFLICT DO NOTHING, and
 only the sweep whose insert took the row sends the mail. Two sweeps at once send nothing twice.
+
+The mails are rendered at delivery from template + context (notifications/delivery.py); the sweep
+writes the rows only: each case's context is built once (however many people and digests it goes
+to), and the ledger and outbox rows go in bulk (core/bulk.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app
@@ -19,11 +25,12 @@ from cases.case_file import Submission
 from cases.deadlines import load_calendar
 from cases.models import UNIT_OPEN_STATES, Case, ReminderLedger
 from core.accounts.models import Role, Staff, StaffRole, Unit
-from core.db import insert_or_ignore, utcnow
+from core.bulk import insert_many_or_ignore
+from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting
 from core.urls import external_url
-from notifications.outbox import enqueue, enqueue_many
+from notifications.outbox import enqueue_many
 
 STAFF_LANGUAGE = "zh_Hant_TW"
 DIGEST_LIMIT = 200
@@ -82,17 +89,14 @@ def overdue(today: date) -> list[ReminderRow]:
     return _rows(Case.due_on < today)
 
 
-def _claim(kind: str, rows: list[ReminderRow]) -> set[int]:
+def _claim(kind: str, rows: list[ReminderRow], now: datetime) -> set[int]:
     """Write the ledger rows in bulk; the ids of the cases this sweep claimed (and must remind of).
     A racing sweep's rows conflict on the unique key and are not returned to it."""
-    if not rows:
-        return set()
-    result = db.session.execute(
-        insert_or_ignore(ReminderLedger, "key").returning(ReminderLedger.case_id),
-        [{"key": f"{kind}:{r.id}:{r.due_on}", "kind": kind, "on_date": r.due_on, "case_id": r.id,
-          "created_at": utcnow()} for r in rows],
-    )
-    return {case_id for (case_id,) in result}
+    return set(insert_many_or_ignore(
+        ReminderLedger.__table__,
+        [{"key": f"{kind}:{r.id}:{r.due_on}", "kind": kind, "on_date": r.due_on, "case_id": r.id, "created_at": now}
+         for r in rows],
+        "key", "case_id"))
 
 
 def _digests_sent(today: date) -> bool:
@@ -100,13 +104,13 @@ def _digests_sent(today: date) -> bool:
                                                    ReminderLedger.on_date == today))) or False
 
 
-def _record(key: str, kind: str, on_date: date, staff_id: int) -> bool:
-    """One digest's ledger row: True if this sweep wrote it (and so must send)."""
-    row = db.session.execute(
-        insert_or_ignore(ReminderLedger, "key").values(key=key, kind=kind, on_date=on_date, staff_id=staff_id)
-        .returning(ReminderLedger.id)
-    ).first()
-    return row is not None
+def _claim_digests(staff_ids: list[int], today: date, now: datetime) -> set[int]:
+    """The digests' ledger rows, one per person and day: the staff this sweep must send theirs to."""
+    return set(insert_many_or_ignore(
+        ReminderLedger.__table__,
+        [{"key": f"overdue_digest:{staff_id}:{today}", "kind": "overdue_digest", "on_date": today,
+          "staff_id": staff_id, "created_at": now} for staff_id in staff_ids],
+        "key", "staff_id"))
 
 
 def _staff_by_role(role: Role, unit_ids: set[int] | None = None) -> dict[int | None, list[Staff]]:
@@ -136,17 +140,44 @@ def _working_person(row: ReminderRow, today: date) -> Person | None:
     return Person(row.handler_id, row.handler_email, row.handler_name or "")
 
 
-def _case_context(row: ReminderRow) -> dict:
-    return {"case_number": row.number, "due_on": str(row.due_on),
-            "url": external_url("cases.case_page", number=row.number),
-            "subject": "（保密案件）" if row.confidential else row.subject, "unit": row.unit_name or "",
-            "agency": current_app.config["AGENCY_NAME"]}
+_URL_SAFE = re.compile(r"[0-9A-Za-z_.~-]+")
 
 
-def _messages(kind: str, template: str, row: ReminderRow, people: list) -> list[dict]:  # noqa: ANN001
+def _case_urls() -> Callable[[str], str]:
+    """external_url("cases.case_page", number=...) for many numbers: the link is built once and the number put
+    in its place (a number of characters that need no quoting; any other is built in full)."""
+    zero, one = external_url("cases.case_page", number="0"), external_url("cases.case_page", number="1")
+    cut = next(i for i, (a, b) in enumerate(zip(zero, one, strict=True)) if a != b)
+    prefix, suffix = zero[:cut], zero[cut + 1:]
+
+    def url(number: str) -> str:
+        if _URL_SAFE.fullmatch(number):
+            return prefix + number + suffix
+        return external_url("cases.case_page", number=number)
+
+    return url
+
+
+class _Contexts:
+    """Each case's part of the mail context, built once per sweep (a case goes to several people and digests)."""
+
+    def __init__(self) -> None:
+        self.url, self.agency = _case_urls(), current_app.config["AGENCY_NAME"]
+        self.built: dict[int, dict] = {}
+
+    def __call__(self, row: ReminderRow) -> dict:
+        context = self.built.get(row.id)
+        if context is None:
+            context = self.built[row.id] = {
+                "case_number": row.number, "due_on": str(row.due_on), "url": self.url(row.number),
+                "subject": "（保密案件）" if row.confidential else row.subject, "unit": row.unit_name or "",
+                "agency": self.agency}
+        return context
+
+
+def _messages(kind: str, template: str, context: dict, row: ReminderRow, people: list) -> list[dict]:  # noqa: ANN001
     return [dict(kind=f"cases.{kind}", to=person.email, template=template, language=STAFF_LANGUAGE,
-                 context={**_case_context(row), "name": person.name},
-                 key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
+                 context={**context, "name": person.name}, key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
             for person in people]
 
 
@@ -163,21 +194,22 @@ def sweep(today: date) -> dict[str, int]:
     unit_ids = {r.unit_id for r in (*soon, *today_rows, *late) if r.unit_id}
     supervisors = _staff_by_role(Role.SUPERVISOR, unit_ids)
 
+    now, context = utcnow(), _Contexts()
     outgoing: list[dict] = []
-    claimed = _claim("due_soon", soon)
+    claimed = _claim("due_soon", soon, now)
     for row in (r for r in soon if r.id in claimed):
         person = _working_person(row, today)
-        outgoing += _messages("due_soon", "reminder_due_soon", row,
+        outgoing += _messages("due_soon", "reminder_due_soon", context(row), row,
                               [person] if person else supervisors.get(row.unit_id, []))
         sent["due_soon"] += 1
 
-    claimed = _claim("due_today", today_rows)
+    claimed = _claim("due_today", today_rows, now)
     for row in (r for r in today_rows if r.id in claimed):
         people = {s.email: s for s in supervisors.get(row.unit_id, [])}
         person = _working_person(row, today)
         if person:
             people[person.email] = person
-        outgoing += _messages("due_today", "reminder_due_today", row, list(people.values()))
+        outgoing += _messages("due_today", "reminder_due_today", context(row), row, list(people.values()))
         sent["due_today"] += 1
     enqueue_many(outgoing)
 
@@ -188,18 +220,23 @@ def sweep(today: date) -> dict[str, int]:
                 digest_for.setdefault(staff.id, (staff, []))[1].append(row)
         for staff in (s for group in _staff_by_role(Role.SECRETARIAT).values() for s in group):
             digest_for[staff.id] = (staff, late)  # the secretariat watches the whole agency
-        for staff, rows in digest_for.values():
-            if not _record(f"overdue_digest:{staff.id}:{today}", "overdue_digest", today, staff.id):
-                continue
+        claimed = _claim_digests(list(digest_for), today, now)
+        list_url = external_url("cases.staff_home", queue="all", due="overdue")
+        days_late: dict[date, int] = {}
+        digests = []
+        for staff, rows in (digest_for[staff_id] for staff_id in digest_for if staff_id in claimed):
             # The mail lists the longest-overdue cases; the full list is one click away.
-            cases = [{**_case_context(r), "days_late": calendar.working_days_between(r.due_on, today)}
-                     for r in rows[:DIGEST_LIMIT]]
-            enqueue(kind="cases.overdue_digest", to=staff.email, template="overdue_digest",
-                    language=STAFF_LANGUAGE, context={
-                        "name": staff.name, "today": str(today), "cases": cases, "total": len(rows),
-                        "list_url": external_url("cases.staff_home", queue="all", due="overdue"),
-                        "agency": current_app.config["AGENCY_NAME"]},
-                    key=f"overdue_digest:{staff.id}:{today}")
+            cases = []
+            for r in rows[:DIGEST_LIMIT]:
+                if r.due_on not in days_late:
+                    days_late[r.due_on] = calendar.working_days_between(r.due_on, today)
+                cases.append({**context(r), "days_late": days_late[r.due_on]})
+            digests.append(dict(kind="cases.overdue_digest", to=staff.email, template="overdue_digest",
+                                language=STAFF_LANGUAGE, context={
+                                    "name": staff.name, "today": str(today), "cases": cases, "total": len(rows),
+                                    "list_url": list_url, "agency": current_app.config["AGENCY_NAME"]},
+                                key=f"overdue_digest:{staff.id}:{today}"))
             sent["overdue_digest"] += 1
+        enqueue_many(digests)
     db.session.flush()
     return sent
