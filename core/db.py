@@ -58,3 +58,19 @@ def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
     if insert is None:  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"INSERT … ON CONFLICT is not supported on {dialect}")
     return insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+
+
+_statements: dict[tuple[str, str], Any] = {}
+
+
+def prepared(name: str, build: Any) -> Any:
+    """A statement built once per database dialect and kept: executed with its parameters apart
+    (`session.execute(statement, {...})`), it skips SQLAlchemy's per-call building and cache-key work,
+    which on the hottest paths (intake) costs more than the database's own work."""
+    from core.extensions import db
+
+    key = (name, db.session.get_bind().dialect.name)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = build()
+    return statement

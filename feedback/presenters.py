@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from cases.labels import STATE_LABELS
-from cases.models import Case, CaseState
+from cases.models import CaseState
 from core.security import mask_email as core_mask_email
+from feedback.services import Tracked
 
 
-def case_status(case: Case) -> dict[str, Any]:
+def case_status(case: Tracked) -> dict[str, Any]:
     return {
         "case_number": case.number,
         "channel": case.channel,
@@ -17,10 +18,10 @@ def case_status(case: Case) -> dict[str, Any]:
         "status_label": str(STATE_LABELS[CaseState(case.state)]),
         "received_on": case.received_on,
         "due_on": case.due_on,
-        "unit": case.unit.name if case.unit else None,
+        "unit": case.unit,
         "closed_on": case.closed_on,
         # Once closed, the reply as sent (never a draft).
-        "reply": case.sent_reply.body if case.state == CaseState.CLOSED and case.sent_reply else None,
+        "reply": case.reply if case.state == CaseState.CLOSED else None,
     }
 
 

@@ -6,18 +6,17 @@ Services flush; the view, API endpoint or task commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
-from cases.models import Case
+from cases.models import Case, Reply, ReplyStatus
 from cases.services import ACCESS_CODE_PURPOSE, register_case
-from core.accounts.models import Staff
+from core.accounts.models import Staff, Unit
 from core.clock import taipei_date
-from core.db import insert_or_ignore, utcnow
+from core.db import insert_or_ignore, prepared, utcnow
 from core.extensions import db
 from core.security import new_token, normalise_code, token_digest, verify_keyed
 from core.settings import get_setting
@@ -113,14 +112,14 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         "verification_expires_at": expires_at,
         "client_ip_digest": token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None,
     }
-    submission_id = db.session.execute(
-        insert_or_ignore(Submission.__table__, "idempotency_digest").values(row).returning(Submission.id)
-    ).scalar()
+    submission_id = db.session.execute(prepared("submission", lambda: insert_or_ignore(
+        Submission.__table__, "idempotency_digest").returning(Submission.id)), row).scalar()
     if submission_id is None:  # the same key and letter again: the first submission answers
         first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
         return Accepted(first.id, first.email, first.verification_expires_at), False
-    db.session.execute(insert(PetitionerIdentity.__table__).values(
-        submission_id=submission_id, name=data.name, email=data.email, phone=data.phone, address=data.address))
+    db.session.execute(prepared("identity", lambda: insert(PetitionerIdentity.__table__)), {
+        "submission_id": submission_id, "name": data.name, "email": data.email, "phone": data.phone,
+        "address": data.address})
     if data.attachments:
         db.session.execute(insert(Attachment.__table__), [
             # In a confidential complaint every attachment may identify the reporter: sealed by default. Stored
@@ -208,18 +207,41 @@ def _case_of(submission_id: int) -> Case | None:
     return db.session.scalar(select(Case).where(Case.submission_id == submission_id))
 
 
-def track(number: str, access_code: str) -> Case | None:
+@dataclass(frozen=True)
+class Tracked:
+    """What a citizen may see of their case (feedback/presenters.py): never a person, never a draft."""
+
+    number: str
+    channel: str
+    state: str
+    received_on: date
+    due_on: date | None
+    closed_on: date | None
+    unit: str | None
+    reply: str | None  # the reply as sent
+
+
+def _tracking_query():  # noqa: ANN202
+    sent_reply = (select(Reply.body).where(Reply.case_id == Case.id, Reply.status == ReplyStatus.SENT.value)
+                  .order_by(Reply.id).limit(1).scalar_subquery())
+    return (select(Case.id, Case.number, Case.channel, Case.state, Case.received_on, Case.due_on, Case.closed_on,
+                   Unit.name, sent_reply, Case.access_code_hash)
+            .outerjoin(Unit, Unit.id == Case.unit_id).where(Case.number == bindparam("number")))
+
+
+def track(number: str, access_code: str) -> Tracked | None:
     """The case if number and code match. Unknown numbers cost the same keyed-hash check as wrong codes.
-    One SELECT, with what the citizen is shown (the unit, the sent reply) loaded alongside."""
+    One SELECT of the columns the citizen is shown (the unit's name, the sent reply), no ORM object."""
     number = "".join(ch for ch in (number or "") if ch.isdigit())[:20]
-    case = db.session.scalars(
-        select(Case).where(Case.number == number).options(joinedload(Case.unit), joinedload(Case.replies))
-    ).unique().first() if number else None
-    ok, rekeyed = verify_keyed(case.access_code_hash if case else None, normalise_code(access_code or ""),
+    row = db.session.execute(prepared("track", _tracking_query), {"number": number}).first() if number else None
+    ok, rekeyed = verify_keyed(row.access_code_hash if row else None, normalise_code(access_code or ""),
                                ACCESS_CODE_PURPOSE)
-    if ok and rekeyed:
-        case.access_code_hash = rekeyed  # an argon2 hash from before this release, replaced on first use
-    return case if ok else None
+    if not ok:
+        return None
+    if rekeyed:  # an argon2 hash from before this release, replaced on first use
+        db.session.execute(update(Case.__table__).where(Case.__table__.c.id == row.id)
+                           .values(access_code_hash=rekeyed))
+    return Tracked(*row[1:9])
 
 
 def purge_unverified(now: datetime | None = None) -> int:

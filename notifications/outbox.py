@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.bulk import insert_many_or_ignore
-from core.db import insert_or_ignore, utcnow
+from core.db import insert_or_ignore, prepared, utcnow
 from core.extensions import db
 from notifications.models import OutboxMessage
 
@@ -36,11 +36,11 @@ def enqueue(
     db.session.flush()  # what this transaction added before goes first, as it would have with add()
     now = utcnow()
     message_id = db.session.execute(
-        insert_or_ignore(OutboxMessage.__table__, "idempotency_key")
-        .values(kind=kind, recipient=to, template=template, language=language, context=context, secrets=secrets,
-                idempotency_key=key, about=about, confidential=confidential, channel="email",
-                status="pending", attempts=0, next_attempt_at=now, created_at=now)
-        .returning(OutboxMessage.id)
+        prepared("outbox", lambda: insert_or_ignore(OutboxMessage.__table__, "idempotency_key")
+                 .returning(OutboxMessage.id)),
+        {"kind": kind, "recipient": to, "template": template, "language": language, "context": context,
+         "secrets": secrets, "idempotency_key": key, "about": about, "confidential": confidential,
+         "channel": "email", "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now},
     ).scalar()
     if message_id is None:
         return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
