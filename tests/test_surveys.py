@@ -269,3 +269,26 @@ def test_the_survey_mail_states_the_expiry_date_of_taipei(app, db, smtp, clock):
         ext_db.session.commit()
     reminder = smtp.text(smtp.last_to("citizen@example.tw"))
     assert "2026-03-24" in reminder and "2026-03-23" not in reminder  # 14 days, in Taipei
+
+
+def test_a_link_stored_before_keyed_digests_still_works_and_is_rekeyed(app, db, smtp):
+    """Links mailed before this release were stored as plain SHA-256: they open the form and are re-keyed."""
+    from core.security import token_digest
+    from surveys.models import SurveyInvitation
+
+    make_agency(db)
+    close_with_reply(app, db)
+    link = survey_link(smtp, "citizen@example.tw")
+    token = link.rstrip("/").rsplit("/", 1)[1].split("?", 1)[0]
+    keyed = db.session.scalar(sa.select(SurveyInvitation.token_digest))
+    assert keyed != token_digest(token) and token not in keyed
+    db.session.execute(sa.update(SurveyInvitation).values(token_digest=token_digest(token)))
+    db.session.commit()
+    citizen = app.test_client()
+    form = citizen.get(link)
+    assert form.status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(SurveyInvitation.token_digest)) == keyed
+    answer = citizen.post(link, data={"csrf_token": csrf_token(form.text), **ALL_FIVES})
+    assert answer.status_code == 200 and _count(db, SurveyInvitation) == 1
+    assert db.session.scalar(sa.select(SurveyInvitation.answered_at)) is not None
