@@ -1,5 +1,9 @@
 """Case listings scoped by the access policy, so no page or API lists more than its user may see.
-Keyset pagination (newest first, `before` an id) stays fast at any depth."""
+Keyset pagination (newest first, `before` an id) stays fast at any depth.
+
+The pages' queries load everything their templates show in a fixed number of statements and refuse any other
+load (`raiseload(..., sql_only=True)`): a template that reaches for a relationship the query did not load fails
+at once instead of sending one query per row (tests/test_query_counts_staff.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import defer, joinedload, lazyload, raiseload, selectinload
 
-from cases.case_file import PetitionerIdentity, Submission
-from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseState, Extension, ExtensionStatus
+from cases.case_file import Attachment, PetitionerIdentity, Submission
+from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseEvent, CaseState, Extension, ExtensionStatus
 from core.accounts.models import Staff, Unit
+from core.extensions import db
 from core.pagination import PAGE_SIZE, keyset_page, parse_before
 from core.policy import case_scope
 
@@ -111,7 +116,58 @@ def _text_match(q: str):  # noqa: ANN202
     return or_(Case.submission_id.in_(by_subject), Case.submission_id.in_(by_name))
 
 
+def glance(user: Staff, queue: str, today: date, soon_until: date) -> dict[str, int]:
+    """How many open cases of the queue are overdue and how many due soon (the filters `due=overdue` and
+    `due=soon` count the same), in one statement: one range of the (state, due_on) index, counted twice."""
+    due = filtered(user, CaseFilter(queue=queue), today, soon_until).where(
+        Case.state.in_(OPEN_STATES), Case.due_on <= soon_until).subquery()
+    overdue, soon = db.session.execute(select(func.count().filter(due.c.due_on < today),
+                                              func.count().filter(due.c.due_on >= today))).one()
+    return {"overdue": overdue, "soon": soon}
+
+
+# Loader options for the pages. What belongs to the page's cases alone (the case, its submission, petitioner,
+# timeline, extensions, replies, attachments) refuses any further load. The people and units they point to
+# are loaded in the same statements but keep their usual lazy loads (roles not eagerly): the signed-in member
+# of staff may be one of them, and the policy still reads their roles after the page's query.
+_PERSON = lazyload(Staff.roles)
+_NO_MORE = raiseload("*", sql_only=True)
+
+# What a row of the lists shows (the pages' table, the API's case_json): the case with its submission's
+# subject, its unit and its handler, in the page's one statement. Not the petitioner, not the attachments.
+_ROW = (
+    joinedload(Case.submission).options(_NO_MORE),
+    joinedload(Case.unit),
+    joinedload(Case.handler).options(_PERSON),
+    _NO_MORE,
+)
+
+
 def page_of(query: Select, before: int | None, size: int = PAGE_SIZE) -> tuple[list[Case], int | None]:
-    return keyset_page(
-        query.options(joinedload(Case.submission), joinedload(Case.unit), joinedload(Case.handler)),
-        Case.id, before, size)
+    return keyset_page(query.options(*_ROW), Case.id, before, size)
+
+
+# What the case page shows: the case, its unit, handler, submission and petitioner in one statement, then its
+# timeline (with each event's actor), extensions, replies and attachments in one statement each, whatever
+# their number. An attachment's content is never loaded with the page.
+_CASE_PAGE = (
+    joinedload(Case.unit),
+    joinedload(Case.handler).options(_PERSON),
+    joinedload(Case.submission).options(
+        joinedload(Submission.identity).options(_NO_MORE),
+        selectinload(Submission.attachments).options(defer(Attachment.data, raiseload=True), _NO_MORE),
+        _NO_MORE),
+    selectinload(Case.events).options(joinedload(CaseEvent.actor).options(_PERSON), _NO_MORE),
+    selectinload(Case.extensions).options(_NO_MORE),
+    selectinload(Case.replies).options(_NO_MORE),
+    _NO_MORE,
+)
+
+
+def load_case_page(number: str, *, again: bool = False) -> Case | None:
+    """The case of the case page with everything the page shows (see _CASE_PAGE). `again`: the page is shown
+    again after a refused action was rolled back, and what the session holds is read again with these options."""
+    query = select(Case).where(Case.number == number.strip()).options(*_CASE_PAGE)
+    if again:
+        query = query.execution_options(populate_existing=True)
+    return db.session.scalar(query)

@@ -7,7 +7,8 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
 from cases import deadlines, privacy, statistics
@@ -24,7 +25,7 @@ from cases.labels import (
     STATE_LABELS,
 )
 from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
-from cases.queries import QUEUES, CaseFilter, default_queue, filtered, page_of
+from cases.queries import QUEUES, CaseFilter, default_queue, filtered, glance, load_case_page, page_of
 from cases.services import find_case
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
@@ -49,14 +50,12 @@ def staff_home():
     soon_until = _soon_until()
     rows, next_before = page_of(filtered(current_user, f, today(), soon_until), f.before)
     # At a glance: what the user is accountable for that is overdue or due soon.
-    glance = {due: db.session.scalar(select(func.count()).select_from(
-        filtered(current_user, CaseFilter(queue=f.queue, due=due), today(), soon_until).subquery()))
-        for due in ("overdue", "soon")}
+    at_a_glance = glance(current_user, f.queue, today(), soon_until)
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all()
     return render_template(
         "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
         queues=QUEUES, units=units,
-        channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, today=today(), glance=glance,
+        channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, today=today(), glance=at_a_glance,
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),
         may_manage_calendar=can(current_user, "manage_calendar"),
@@ -86,8 +85,9 @@ def _calendar_warning() -> str | None:
     return None
 
 
-def _case_or_404(number: str) -> Case:
-    case = find_case(number)
+def _case_or_404(number: str, *, for_page: bool = False, again: bool = False) -> Case:
+    # The case page loads what it shows at once (cases.queries.load_case_page); the actions load the case alone.
+    case = load_case_page(number, again=again) if for_page else find_case(number)
     # A case of another unit answers exactly like a missing one.
     if case is None or not may_see_case(current_user, case):
         abort(404)
@@ -95,16 +95,22 @@ def _case_or_404(number: str) -> Case:
 
 
 def _render_case(case: Case, status: int = 200, error: str | None = None):
+    """The case page of a case from `_case_or_404(number, for_page=True)`. Everything the template shows is
+    loaded here; the lists of the action forms only when the form is offered."""
+    actions = available(case, current_user)
     unit_staff = []
-    if case.unit_id:
-        unit_staff = db.session.scalars(
-            select(Staff).join(StaffRole).where(Staff.unit_id == case.unit_id, Staff.active.is_(True),
-                                                StaffRole.role.in_([Role.HANDLER.value, Role.SUPERVISOR.value]))
-            .order_by(Staff.name)
-        ).unique().all()
-    calendar = deadlines.load_calendar()
+    if case.unit_id and "assign" in actions:
+        # Handlers and supervisors of the unit: the names and addresses the form offers, nothing more.
+        unit_staff = db.session.execute(
+            select(Staff.id, Staff.email, Staff.name)
+            .where(Staff.unit_id == case.unit_id, Staff.active.is_(True),
+                   Staff.id.in_(select(StaffRole.staff_id).where(
+                       StaffRole.role.in_([Role.HANDLER.value, Role.SUPERVISOR.value]))))
+            .order_by(Staff.name, Staff.id)
+        ).all()
     days_left = None
     if case.due_on and case.is_open:
+        calendar = deadlines.load_calendar()
         t = today()
         days_left = (calendar.working_days_between(t, case.due_on) if case.due_on >= t
                      else -calendar.working_days_between(case.due_on, t))
@@ -112,12 +118,14 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
     pending_reveal = db.session.scalar(select(IdentityReveal.id).where(
         IdentityReveal.case_id == case.id, IdentityReveal.requested_by_id == current_user.id,
         IdentityReveal.decided_at.is_(None)).limit(1)) if person["masked"] else None
-    referrals = db.session.scalars(select(EthicsReferral).where(EthicsReferral.case_id == case.id)).all()
+    referrals = db.session.scalars(select(EthicsReferral).where(EthicsReferral.case_id == case.id)
+                                   .options(raiseload("*", sql_only=True))).all()
+    units = (db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all()
+             if "route" in actions else [])
     return render_template(
-        "cases/case.html", case=case, actions=available(case, current_user), error=error, person=person,
-        pending_reveal=pending_reveal, referrals=referrals,
-        units=db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all(),
-        unit_staff=unit_staff, limit_classes=deadlines.limit_classes(), days_left=days_left,
+        "cases/case.html", case=case, actions=actions, error=error, person=person,
+        pending_reveal=pending_reveal, referrals=referrals, units=units, unit_staff=unit_staff,
+        limit_classes=deadlines.limit_classes() if "classify" in actions else [], days_left=days_left,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, outcome_labels=OUTCOME_LABELS,
         ground_labels=GROUND_LABELS, action_labels=ACTION_LABELS, extension_labels=EXTENSION_LABELS,
         cause_labels=CAUSE_LABELS,
@@ -129,7 +137,7 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
 @bp.route("/staff/cases/<number>")
 @require("view_case")
 def case_page(number: str):
-    page = _render_case(_case_or_404(number))
+    page = _render_case(_case_or_404(number, for_page=True))
     return page
 
 
@@ -142,10 +150,10 @@ def case_action(number: str, action: str):
         perform(case, current_user, action, request.form, version)
     except TransitionRefused as exc:
         db.session.rollback()  # the refused action; the page it shows again still logs what it shows
-        return _render_case(_case_or_404(number), exc.status, exc.message)
+        return _render_case(_case_or_404(number, for_page=True, again=True), exc.status, exc.message)
     except StaleDataError:
         db.session.rollback()
-        return _render_case(_case_or_404(number), 409,
+        return _render_case(_case_or_404(number, for_page=True, again=True), 409,
                             _("Someone else changed this case in the meantime. Please check it and try again."))
     flash(_("Done."), "success")
     return redirect(url_for("cases.case_page", number=number), code=303)
@@ -249,7 +257,7 @@ def request_identity(number: str):
         privacy.request_reveal(case, current_user, request.form.get("reason", ""))
     except TransitionRefused as exc:
         db.session.rollback()
-        return _render_case(case, exc.status, exc.message)
+        return _render_case(_case_or_404(number, for_page=True, again=True), exc.status, exc.message)
     flash(_("Your request was sent to the ethics office."), "success")
     return redirect(url_for("cases.case_page", number=number), code=303)
 
