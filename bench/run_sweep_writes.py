@@ -7,9 +7,13 @@ database (bench/seed_cases.py first). Target: the writes at most 2x the bare ins
    the outbox rows, the digests), rolled back; and, as a cross-check, whole minus reads;
 4. the bare baseline: the very rows one sweep wrote (read back before its rollback: every column, the
    same JSON text) inserted through psycopg in one transaction, rolled back — multi-row
-   `INSERT … VALUES (…), (…)` in batches, and `executemany` (pipelined); the faster is the baseline.
+   `INSERT … VALUES (…), (…)` in batches, `executemany` (pipelined), and one array per column in binary
+   into `INSERT … SELECT * FROM unnest(…)` (the shape core/bulk.py gives the app); the fastest is the baseline.
    (With psycopg 3 the long multi-row statements cost mostly the client's rewriting of thousands of
    placeholders, which it caches only for short statements: the pipelined executemany is faster.)
+
+The scenarios run interleaved (one run of each per round), so that other work on a shared machine weighs
+on the app and on the bare insert alike; medians over the rounds.
 
     python bench/run_sweep_writes.py [--day 2026-11-23] [--out bench/results/sweep-writes.md]
 """
@@ -17,6 +21,7 @@ database (bench/seed_cases.py first). Target: the writes at most 2x the bare ins
 from __future__ import annotations
 
 import argparse
+import statistics
 from datetime import date
 from types import SimpleNamespace
 
@@ -25,7 +30,11 @@ from common import bench_app, progress, raw_connection, timed
 LEDGER_COLUMNS = ("key", "kind", "case_id", "staff_id", "on_date", "created_at")
 OUTBOX_COLUMNS = ("kind", "channel", "recipient", "template", "language", "context", "secrets", "idempotency_key",
                   "about", "confidential", "status", "attempts", "next_attempt_at", "created_at")
+LEDGER_TYPES = ("text", "text", "int4", "int4", "date", "timestamptz")
+OUTBOX_TYPES = ("text", "text", "text", "text", "text", "json", "json", "text", "text", "bool", "text", "int4",
+                "timestamptz", "timestamptz")
 BATCH = 1000
+WARMUP = 2
 
 
 def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
@@ -87,10 +96,7 @@ def main() -> None:
             finally:
                 db.session.rollback()
 
-        progress("whole sweep")
-        whole_ms, _ = timed(whole, repeat=repeat)
-        progress("reads only")
-        reads_ms, (_, soon, today_rows, late, supervisors, secretariat) = timed(reads, repeat=repeat)
+        _, soon, today_rows, late, supervisors, secretariat = reads()
 
         # Served from memory: the staff as plain values (ORM objects would be expired by each rollback).
         def plain(grouped: dict) -> dict:
@@ -101,15 +107,17 @@ def main() -> None:
         patched = {"due_soon": lambda *a: soon, "due_today": lambda *a: today_rows, "overdue": lambda *a: late,
                    "_staff_by_role": lambda role, unit_ids=None: cached[role]}
         saved = {name: getattr(reminders, name) for name in patched}
-        progress("writes only (reads served from memory)")
-        try:
-            for name, fn in patched.items():
-                setattr(reminders, name, fn)
-            writes_ms, writes_sent = timed(whole, repeat=repeat)
-        finally:
-            for name, fn in saved.items():
-                setattr(reminders, name, fn)
-        assert writes_sent == sent, (writes_sent, sent)
+
+        def writes() -> dict:
+            try:
+                for name, fn in patched.items():
+                    setattr(reminders, name, fn)
+                return whole()
+            finally:
+                for name, fn in saved.items():
+                    setattr(reminders, name, fn)
+
+        assert writes() == sent
 
         # -- bare psycopg -----------------------------------------------------------------------------------------
         raw = raw_connection()
@@ -133,31 +141,45 @@ def main() -> None:
             finally:
                 raw.rollback()
 
-        def bare_upsert() -> None:
-            """For information: the statement shape the sweep needs (ON CONFLICT DO NOTHING RETURNING id)."""
+        def unnest(upsert: bool) -> None:
             try:
                 with raw.cursor() as cur:
-                    for table, columns, rows, key in (("reminder_ledger", LEDGER_COLUMNS, ledger_rows, "key"),
-                                                      ("outbox_messages", OUTBOX_COLUMNS, outbox_rows,
-                                                       "idempotency_key")):
-                        upsert = _insert_sql(table, columns, 1) + f" ON CONFLICT ({key}) DO NOTHING RETURNING id"
-                        cur.executemany(upsert, rows, returning=True)
-                        returned = len(cur.fetchall())
-                        while cur.nextset():
-                            returned += len(cur.fetchall())
-                        assert returned == len(rows), (returned, len(rows))
+                    for table, columns, types, rows, key in (
+                            ("reminder_ledger", LEDGER_COLUMNS, LEDGER_TYPES, ledger_rows, "key"),
+                            ("outbox_messages", OUTBOX_COLUMNS, OUTBOX_TYPES, outbox_rows, "idempotency_key")):
+                        arrays = ", ".join(f"%b::{t}[]" for t in types)
+                        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+                        if upsert:
+                            sql += f" ON CONFLICT ({key}) DO NOTHING RETURNING id"
+                        cur.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+                        if upsert:
+                            assert len(cur.fetchall()) == len(rows)
             finally:
                 raw.rollback()
 
-        progress("bare: multi-row VALUES")
-        values_ms, _ = timed(bare_values, repeat=repeat)
-        progress("bare: executemany")
-        many_ms, _ = timed(bare_executemany, repeat=repeat)
-        progress("bare: executemany, ON CONFLICT DO NOTHING RETURNING id")
-        upsert_ms, _ = timed(bare_upsert, repeat=repeat)
-        raw.close()
+        def bare_unnest() -> None:
+            unnest(upsert=False)
 
-    bare_ms = min(values_ms, many_ms)
+        def bare_upsert() -> None:
+            """For information: the statement the sweep needs (ON CONFLICT DO NOTHING RETURNING id)."""
+            unnest(upsert=True)
+
+        # Interleaved: each round times every scenario once, so that the other work on a shared machine weighs
+        # on the app and on the bare insert alike; the median of the rounds, after WARMUP rounds.
+        scenarios = {"whole": whole, "reads": reads, "writes": writes, "values": bare_values,
+                     "many": bare_executemany, "unnest": bare_unnest, "upsert": bare_upsert}
+        samples: dict[str, list[float]] = {name: [] for name in scenarios}
+        for round_ in range(WARMUP + repeat):
+            progress(f"round {round_ + 1} of {WARMUP + repeat}" + (" (warm-up)" if round_ < WARMUP else ""))
+            for name, fn in scenarios.items():
+                ms, _ = timed(fn, repeat=1, warmup=0)
+                if round_ >= WARMUP:
+                    samples[name].append(ms)
+        raw.close()
+        whole_ms, reads_ms, writes_ms, values_ms, many_ms, unnest_ms, upsert_ms = (
+            statistics.median(samples[name]) for name in scenarios)
+
+    bare_ms = min(values_ms, many_ms, unnest_ms)
     rows = f"{len(ledger_rows):,} + {len(outbox_rows):,}"
     lines = [
         "| scenario | ledger + outbox rows | ms (median) | ratio to bare insert |",
@@ -171,13 +193,14 @@ def main() -> None:
         f"| bare: multi-row INSERT … VALUES, batches of {BATCH} | {rows} | {values_ms:.1f} | "
         f"{values_ms / bare_ms:.2f} |",
         f"| bare: executemany (pipelined) | {rows} | {many_ms:.1f} | {many_ms / bare_ms:.2f} |",
-        f"| bare, for information: executemany with ON CONFLICT DO NOTHING RETURNING id | {rows} | {upsert_ms:.1f} | "
+        f"| bare: INSERT … SELECT FROM unnest(arrays, binary) | {rows} | {unnest_ms:.1f} | {unnest_ms / bare_ms:.2f} |",
+        f"| bare, for information: unnest with ON CONFLICT DO NOTHING RETURNING id | {rows} | {upsert_ms:.1f} | "
         f"{upsert_ms / bare_ms:.2f} |",
     ]
     report = "\n".join(lines)
     summary = (f"One sweep sends {sent} (cases per kind; digests per person): {len(ledger_rows):,} ledger rows and "
                f"{len(outbox_rows):,} outbox rows with {json_bytes / 1e6:.1f} MB of context JSON. "
-               f"Medians of {repeat} runs after 2 warm-up runs; every run rolled back.")
+               f"Medians of {repeat} interleaved rounds after {WARMUP} warm-up rounds; every run rolled back.")
     print(report)
     print(summary)
     if args.out:

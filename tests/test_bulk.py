@@ -59,3 +59,16 @@ def test_a_refused_row_raises_as_sqlalchemy_would(app, db):
         insert_many_or_ignore(OutboxMessage.__table__, [_row("a"), _row("b", recipient=None)], "idempotency_key", "id")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_text_too_long_for_its_column_is_refused_not_cut(app, db):
+    from core.bulk import insert_many_or_ignore
+    from notifications.models import OutboxMessage
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps any length")
+    long_kind = "k" * 61  # kind is VARCHAR(60)
+    for rows in ([_row("a", kind=long_kind), _row("b", kind=long_kind)], [_row("a"), _row("b", kind=long_kind)]):
+        with pytest.raises(sa.exc.DataError):
+            insert_many_or_ignore(OutboxMessage.__table__, rows, "idempotency_key", "id")
+        db.session.rollback()
