@@ -10,6 +10,7 @@ Pure: no database, no Flask, no clock. Three layers, the first that knows a day 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,10 @@ import holidays
 MAX_SEARCH_DAYS = 3660
 
 _ONE_DAY = timedelta(days=1)
+
+# The national rules (holidays.TW) per language, shared by every calendar of the process.
+_NATIONAL: dict[str, holidays.HolidayBase] = {}
+_NATIONAL_LOCK = threading.Lock()
 
 
 def _require_date(day: object, what: str = "day") -> None:
@@ -51,9 +56,30 @@ class WorkingCalendar:
             self._official[day] = bool(working)
         years = official_years if official_years is not None else {day.year for day in self._official}
         self.official_years: frozenset[int] = frozenset(int(y) for y in years)
-        # One instance; it adds years on demand (expand=True), so any year works.
-        self._national = holidays.TW(language=language)
+        self._language = language
+        self._national_rules: holidays.HolidayBase | None = None
         self._cache: dict[date, bool] = {}
+
+    def with_overrides(self, overrides: Mapping[date, bool] | None) -> WorkingCalendar:
+        """This calendar's official days (shared, not copied: no calendar changes them) with `overrides` instead
+        of its own, and nothing of what it has looked up. Building a calendar validates every official day, a
+        decade of them; a request that only needs the agency's current overrides starts from a built one."""
+        other = WorkingCalendar(overrides, language=self._language)
+        other._official, other.official_years = self._official, self.official_years
+        return other
+
+    @property
+    def _national(self) -> holidays.HolidayBase:
+        # Only a day the overrides and the official calendar do not know needs the rules: one instance per
+        # language for the process (building one costs more than a request's arithmetic), used under the lock
+        # because it adds years as they are asked for (expand=True), so any year works.
+        if self._national_rules is None:
+            with _NATIONAL_LOCK:
+                rules = _NATIONAL.get(self._language)
+                if rules is None:
+                    rules = _NATIONAL[self._language] = holidays.TW(language=self._language)
+            self._national_rules = rules
+        return self._national_rules
 
     def is_working_day(self, day: date) -> bool:
         """Override wins, else the national calendar (rule 1)."""
@@ -65,7 +91,9 @@ class WorkingCalendar:
         if working is None:
             working = self._official.get(day)
         if working is None:
-            working = bool(self._national.is_working_day(day))
+            rules = self._national
+            with _NATIONAL_LOCK:
+                working = bool(rules.is_working_day(day))
         self._cache[day] = working
         return working
 
@@ -121,4 +149,6 @@ class WorkingCalendar:
         """
         if self.is_working_day(day):
             return None
-        return self._national.get(day)
+        rules = self._national
+        with _NATIONAL_LOCK:
+            return rules.get(day)

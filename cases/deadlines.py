@@ -32,15 +32,16 @@ from core.clock import TAIPEI
 from core.extensions import db
 from core.settings import get_setting, parse_clock
 
-# The official calendar changes once or twice a year: kept per process, reloaded when an import changes it.
+# The official calendar changes once or twice a year: kept per process, reloaded when an import changes it,
+# with a calendar built from it (no overrides) that each request's calendar starts from.
 _official_lock = threading.Lock()
-_official_cache: dict[str, object] = {"key": None, "days": {}, "years": frozenset()}
+_official_cache: dict[str, object] = {"key": None, "snapshot": ({}, frozenset(), WorkingCalendar())}
 
 # Causes of a due-date change, as stored in the event's note before the detail (labels in cases/labels.py).
 CAUSES = ("closure", "working_day", "override_removed", "official_calendar", "extension", "reclassification")
 
 
-def _official() -> tuple[dict[date, bool], frozenset[int]]:
+def _official_snapshot() -> tuple[dict[date, bool], frozenset[int], WorkingCalendar]:
     # Keyed on content (each year's file digest), not on a clock: any import or removal changes it.
     key = tuple(db.session.execute(select(OfficeCalendarYear.year, OfficeCalendarYear.sha256)
                                    .order_by(OfficeCalendarYear.year)).all())
@@ -48,8 +49,9 @@ def _official() -> tuple[dict[date, bool], frozenset[int]]:
         if _official_cache["key"] != key:
             years = frozenset(db.session.scalars(select(OfficeCalendarYear.year)))
             days = dict(db.session.execute(select(OfficeCalendarDay.day, OfficeCalendarDay.is_working_day)).all())
-            _official_cache.update(key=key, days=days, years=years)
-        return _official_cache["days"], _official_cache["years"]  # type: ignore[return-value]
+            _official_cache.update(key=key, snapshot=(days, years, WorkingCalendar(official=days,
+                                                                                   official_years=years)))
+        return _official_cache["snapshot"]  # type: ignore[return-value]
 
 
 def load_calendar() -> WorkingCalendar:
@@ -58,8 +60,7 @@ def load_calendar() -> WorkingCalendar:
     if cached is not None:
         return cached
     overrides = dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_working_day)).all())
-    official, years = _official()
-    calendar = WorkingCalendar(overrides, official=official, official_years=years)
+    calendar = _official_snapshot()[2].with_overrides(overrides)
     if has_app_context():
         g.working_calendar = calendar
     return calendar

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import defer, joinedload, lazyload, raiseload, selectinload
+from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, raiseload, selectinload
 
 from cases.case_file import Attachment, PetitionerIdentity, Submission
 from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseEvent, CaseState, Extension, ExtensionStatus
@@ -120,9 +120,9 @@ def glance(user: Staff, queue: str, today: date, soon_until: date) -> dict[str, 
     """How many open cases of the queue are overdue and how many due soon (the filters `due=overdue` and
     `due=soon` count the same), in one statement: one range of the (state, due_on) index, counted twice."""
     due = filtered(user, CaseFilter(queue=queue), today, soon_until).where(
-        Case.state.in_(OPEN_STATES), Case.due_on <= soon_until).subquery()
-    overdue, soon = db.session.execute(select(func.count().filter(due.c.due_on < today),
-                                              func.count().filter(due.c.due_on >= today))).one()
+        Case.state.in_(OPEN_STATES), Case.due_on <= soon_until)
+    overdue, soon = db.session.execute(due.with_only_columns(
+        func.count().filter(Case.due_on < today), func.count().filter(Case.due_on >= today))).one()
     return {"overdue": overdue, "soon": soon}
 
 
@@ -133,18 +133,35 @@ def glance(user: Staff, queue: str, today: date, soon_until: date) -> dict[str, 
 _PERSON = lazyload(Staff.roles)
 _NO_MORE = raiseload("*", sql_only=True)
 
-# What a row of the lists shows (the pages' table, the API's case_json): the case with its submission's
-# subject, its unit and its handler, in the page's one statement. Not the petitioner, not the attachments.
-_ROW = (
-    joinedload(Case.submission).options(_NO_MORE),
+# A row of the staff pages' table (cases/templates/cases/staff_home.html): the columns it shows, as plain rows in
+# the page's one statement (no ORM objects to build, nothing that could load more). The submission and the unit
+# are joined under names of their own, so the filters' subqueries on those tables stay uncorrelated.
+_ROW_SUBMISSION = aliased(Submission, name="row_submission")
+_ROW_UNIT = aliased(Unit, name="row_unit")
+_TABLE_COLUMNS = (Case.id, Case.number, Case.channel, Case.state, Case.confidential, Case.lacks_identity,
+                  Case.received_on, Case.due_on, Case.state.in_(OPEN_STATES).label("is_open"),
+                  _ROW_SUBMISSION.subject, _ROW_UNIT.name.label("unit_name"))
+# A row of the API's list (cases.api.case_json): the whole case, its submission's subject, its unit and its
+# handler.
+_API_ROW = (
+    joinedload(Case.submission).options(load_only(Submission.subject, raiseload=True), _NO_MORE),
     joinedload(Case.unit),
     joinedload(Case.handler).options(_PERSON),
     _NO_MORE,
 )
 
 
-def page_of(query: Select, before: int | None, size: int = PAGE_SIZE) -> tuple[list[Case], int | None]:
-    return keyset_page(query.options(*_ROW), Case.id, before, size)
+def page_of(query: Select, before: int | None, size: int = PAGE_SIZE, *,
+            table: bool = False) -> tuple[list[Any], int | None]:
+    """A page of `query`'s cases: the API's Case objects with what case_json shows, or with `table` the rows of
+    the pages' table (id, number, channel, state, confidential, lacks_identity, received_on, due_on, is_open,
+    subject, unit_name)."""
+    if table:
+        query = (query.with_only_columns(*_TABLE_COLUMNS).select_from(Case)
+                 .join(_ROW_SUBMISSION, _ROW_SUBMISSION.id == Case.submission_id)
+                 .outerjoin(_ROW_UNIT, _ROW_UNIT.id == Case.unit_id))
+        return keyset_page(query, Case.id, before, size)
+    return keyset_page(query.options(*_API_ROW), Case.id, before, size)
 
 
 # What the case page shows: the case, its unit, handler, submission and petitioner in one statement, then its

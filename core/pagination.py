@@ -34,13 +34,17 @@ def parse_before(raw: Any, id_column: Any = None) -> int | None:
 
 def keyset_page(query: Select, id_column: Any, before: int | str | None,
                 size: int = PAGE_SIZE) -> tuple[list[Any], int | None]:
-    """One page of `query`'s entities, newest first by `id_column`, and the `before` of the next page
-    (None on the last page). The helper owns the ORDER BY: any ordering on `query` is replaced."""
+    """One page of `query`'s entities (or rows, when it selects several columns, one of them `id_column`),
+    newest first by `id_column`, and the `before` of the next page (None on the last page). The helper owns the
+    ORDER BY: any ordering on `query` is replaced."""
     after = parse_before(before, id_column)
     if after is not None:
         query = query.where(id_column < after)
     query = query.order_by(None).order_by(id_column.desc()).limit(size + 1)
-    rows = list(db.session.scalars(query).unique())
+    if len(query.column_descriptions) == 1:
+        rows = list(db.session.scalars(query).unique())  # joined eager loads repeat an entity: once each
+    else:
+        rows = list(db.session.execute(query))
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
