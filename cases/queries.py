@@ -164,18 +164,20 @@ def page_of(query: Select, before: int | None, size: int = PAGE_SIZE, *,
     return keyset_page(query.options(*_API_ROW), Case.id, before, size)
 
 
-# What the case page shows: the case, its unit, handler, submission and petitioner in one statement, then its
-# timeline (with each event's actor), extensions, replies and attachments in one statement each, whatever
-# their number. An attachment's content is never loaded with the page.
+# What the case page shows, in three statements whatever the case's history: the case with its unit, handler,
+# submission, petitioner, attachments and extensions (the two short lists joined: a submission has at most a
+# handful of attachments, a case a few extensions, so the rows are their product, a few dozen at worst); then
+# its timeline with each event's actor, and its replies (long texts, not to be repeated per row). An
+# attachment's content is never loaded with the page.
 _CASE_PAGE = (
     joinedload(Case.unit),
     joinedload(Case.handler).options(_PERSON),
     joinedload(Case.submission).options(
         joinedload(Submission.identity).options(_NO_MORE),
-        selectinload(Submission.attachments).options(defer(Attachment.data, raiseload=True), _NO_MORE),
+        joinedload(Submission.attachments).options(defer(Attachment.data, raiseload=True), _NO_MORE),
         _NO_MORE),
+    joinedload(Case.extensions).options(_NO_MORE),
     selectinload(Case.events).options(joinedload(CaseEvent.actor).options(_PERSON), _NO_MORE),
-    selectinload(Case.extensions).options(_NO_MORE),
     selectinload(Case.replies).options(_NO_MORE),
     _NO_MORE,
 )
@@ -187,4 +189,4 @@ def load_case_page(number: str, *, again: bool = False) -> Case | None:
     query = select(Case).where(Case.number == number.strip()).options(*_CASE_PAGE)
     if again:
         query = query.execution_options(populate_existing=True)
-    return db.session.scalar(query)
+    return db.session.scalars(query).unique().one_or_none()  # every row: the joined lists span several
