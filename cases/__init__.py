@@ -12,7 +12,8 @@ def _on_personal_data_shown(staff, abouts: list[str], purpose: str, **_details) 
 
 
 def init_app(app: Flask) -> None:
-    from cases import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+    from cases import api, cli, documents, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+    from core.accounts.cli import demo_cli
     from core.extensions import api as smorest_api
     from core.extensions import csrf
 
@@ -22,4 +23,6 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.blp)  # bearer tokens, no cookies: nothing for a forged request to ride on
     app.cli.add_command(cli.deadlines_cli)
     app.cli.add_command(cli.calendar_cli)
+    demo_cli.add_command(cli.demo_cases)  # flask demo cases, beside core's flask demo seed
+    app.add_template_global(documents.letter_details)  # the printed letter's header, number, date, contact
     personal_data_shown.connect(_on_personal_data_shown, weak=False)

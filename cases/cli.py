@@ -168,3 +168,16 @@ def check_command(year: int) -> None:
                    f"package's rules. Import the DGPA CSV with `flask calendar import FILE`.")
         raise SystemExit(1)
     click.echo(f"{year}: official (imported {row.imported_at:%Y-%m-%d} from {row.source})")
+
+
+@click.command("cases")
+def demo_cases() -> None:
+    """Demo cases in every state (after `flask demo seed`); running it again adds nothing."""
+    from cases.demo import seed_cases
+    from core.accounts.services import find_staff
+
+    if find_staff("intake@demo.tw") is None:
+        raise click.ClickException("run `flask demo seed` first (the demo units and staff)")
+    created, present = seed_cases()
+    db.session.commit()
+    click.echo(f"Demo cases: {created} created, {present} already there.")

@@ -190,6 +190,8 @@ class Reply(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    # 發文字號, given once when the reply is approved (cases/documents.py).
+    document_number: Mapped[str | None] = mapped_column(String(60), unique=True)
 
     case: Mapped[Case] = relationship(back_populates="replies")
     drafted_by: Mapped[Staff] = relationship(foreign_keys=[drafted_by_id])

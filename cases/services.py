@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from cases import deadlines, time_limits
+from cases import deadlines, documents, time_limits
 from cases.case_file import about
 from cases.models import (
     Case,
@@ -277,6 +277,7 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
     reply = _pending_reply(case)
     transition(case, "approve_reply", by, expected_version=version)
     reply.status, reply.decided_by_id, reply.decided_at = ReplyStatus.SENT.value, by.id, utcnow()
+    documents.allocate_document_number(reply)  # 發文字號, once per sent reply
     _close(case, today())
     case.outcome = reply.outcome
     email = case.submission.email

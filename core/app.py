@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import headers, hygiene, ratelimit, settings
+from core import headers, hygiene, ratelimit, scheduler, settings
 from core.celery_app import celery_init_app
 from core.config import apply_environment, default_config, validate_config
 from core.errors import DomainError
@@ -51,6 +51,7 @@ def create_app(domains: Sequence[ModuleType], overrides: Mapping[str, Any] | Non
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    scheduler.maybe_start(app)  # the embedded `make run` only: beat's jobs in this process
     return app
 
 

@@ -59,6 +59,11 @@ SPECS: dict[str, SettingSpec] = {
                                                   "extension", 1),
     "transfer_and_not_handled_notices": SettingSpec(True, "Mail the petitioner when a case is transferred or "
                                                           "registered as not handled"),
+    "agency_address": SettingSpec("", "The agency's postal address, printed in the header of letters and slips"),
+    "agency_phone": SettingSpec("", "The agency's telephone, printed on letters and slips (and as the contact's "
+                                    "number when the handler has none)"),
+    "document_number_prefix": SettingSpec("府陳字第", "The start of an outgoing document number (發文字號): the "
+                                                  "number reads prefix + ROC year + 7-digit sequence + 號"),
 }
 
 

@@ -25,7 +25,7 @@ from core.extensions import db
 from core.hygiene import DATE_MIN
 from core.i18n import LANG_COOKIE
 from core.policy import require
-from feedback import services
+from feedback import services, slips
 from feedback.forms import CATEGORY_LABELS, StaffIntakeForm, SubmissionForm
 from feedback.presenters import case_status, mask_email
 
@@ -191,7 +191,8 @@ def staff_intake():
                 form.show_errors(exc.errors)
                 status = 400
             else:
-                return render_template("feedback/staff_registered.html", case=case, access_code=code)
+                return render_template("feedback/staff_registered.html", case=case, access_code=code,
+                                       slip=slips.counter_slip(case, code))
     else:
         status = 400
     return render_template("feedback/staff_intake.html", form=form, category_labels=CATEGORY_LABELS,

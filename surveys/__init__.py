@@ -18,11 +18,13 @@ def _on_identities_erased(case_ids: list[int], **_details) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from core.accounts.cli import demo_cli
     from core.extensions import api as smorest_api
     from surveys import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.surveys_cli)
+    demo_cli.add_command(cli.demo_surveys)  # flask demo surveys, beside core's flask demo seed
     smorest_api.register_blueprint(api.blp)
     # Listens to cases; cases never imports surveys. weak=False: the receiver is a module function.
     case_closed.connect(_on_case_closed, weak=False)

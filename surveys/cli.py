@@ -51,3 +51,33 @@ def show_command() -> None:
     click.echo(f"version {q.version}")
     for i, question in enumerate(q.questions, 1):
         click.echo(f"{i}. {question['key']}: {question['zh']} / {question['en']}")
+
+
+DEMO_ANSWERS = [  # overall last: one dissatisfied answer opens a follow-up for its unit
+    ({"speed": 5, "attitude": 5, "clarity": 4, "solved": 5, "overall": 5}, "處理迅速，謝謝。"),
+    ({"speed": 4, "attitude": 5, "clarity": 4, "solved": 4, "overall": 4}, ""),
+    ({"speed": 2, "attitude": 3, "clarity": 2, "solved": 1, "overall": 1}, "回覆太慢，問題也沒有解決。"),
+    ({"speed": 3, "attitude": 4, "clarity": 3, "solved": 3, "overall": 3}, ""),
+]
+
+
+@click.command("surveys")
+def demo_surveys() -> None:
+    """Answer the satisfaction surveys of the demo cases (after `flask demo cases`); running it again adds nothing."""
+    from cases.case_file import Submission
+    from cases.demo import demo_digests
+    from cases.models import Case
+    from surveys.models import SurveyInvitation
+    from surveys.services import answer
+
+    invitations = db.session.scalars(
+        select(SurveyInvitation).join(Case, Case.id == SurveyInvitation.case_id)
+        .join(Submission, Submission.id == Case.submission_id)
+        .where(Submission.idempotency_digest.in_(demo_digests()), SurveyInvitation.answered_at.is_(None))
+        .order_by(SurveyInvitation.id)).all()
+    questions = {q["key"] for q in current_questionnaire().questions}
+    for n, invitation in enumerate(invitations):
+        scores, comment = DEMO_ANSWERS[n % len(DEMO_ANSWERS)]
+        answer(invitation, {k: v for k, v in scores.items() if k in questions}, comment)
+    db.session.commit()
+    click.echo(f"Demo survey answers: {len(invitations)} recorded.")

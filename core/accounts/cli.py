@@ -52,13 +52,28 @@ DEMO_UNITS = [
 ]
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_STAFF = [
-    ("intake@demo.tw", "收文 林小姐", "SEC", ["intake"]),
-    ("secretariat@demo.tw", "研考 陳先生", "SEC", ["secretariat"]),
-    ("supervisor.roads@demo.tw", "養工處 王科長", "ROADS", ["supervisor"]),
-    ("handler.roads@demo.tw", "養工處 張承辦", "ROADS", ["handler"]),
-    ("ethics@demo.tw", "政風 李主任", "ETHICS", ["ethics"]),
-    ("admin@demo.tw", "系統管理員", "SEC", ["admin"]),
+    # email, name, unit, roles, telephone, what the login is for (printed by make run)
+    ("intake@demo.tw", "收文 林小姐", "SEC", ["intake"], "(02)2720-8889 分機 1001", "intake officer (收文)"),
+    ("secretariat@demo.tw", "研考 陳先生", "SEC", ["secretariat"], "(02)2720-8889 分機 1002",
+     "secretariat, deadline control (研考)"),
+    ("supervisor.roads@demo.tw", "養工處 王科長", "ROADS", ["supervisor"], "(02)2720-8889 分機 2001",
+     "supervisor of ROADS (單位主管)"),
+    ("handler.roads@demo.tw", "養工處 張承辦", "ROADS", ["handler"], "(02)2720-8889 分機 2011",
+     "handler in ROADS (承辦人)"),
+    ("deputy.roads@demo.tw", "養工處 黃代理", "ROADS", ["handler"], "(02)2720-8889 分機 2012",
+     "handler in ROADS, the deputy (代理人) of handler.roads"),
+    ("supervisor.parks@demo.tw", "公燈處 周科長", "PARKS", ["supervisor"], "(02)2720-8889 分機 3001",
+     "supervisor of PARKS (單位主管)"),
+    ("handler.parks@demo.tw", "公燈處 吳承辦", "PARKS", ["handler"], "(02)2720-8889 分機 3011",
+     "handler in PARKS (承辦人)"),
+    ("ethics@demo.tw", "政風 李主任", "ETHICS", ["ethics", "supervisor"], "(02)2720-8889 分機 4001",
+     "ethics office head (政風室主任)"),
+    ("ethics.handler@demo.tw", "政風 許專員", "ETHICS", ["ethics", "handler"], "(02)2720-8889 分機 4011",
+     "ethics officer, handler (政風室承辦)"),
+    ("admin@demo.tw", "系統管理員", "SEC", ["admin"], "(02)2720-8889 分機 1009", "administrator (系統管理)"),
 ]
+# The handler whose deputy (代理人) receives their notices while they are away.
+DEMO_DEPUTIES = {"handler.roads@demo.tw": "deputy.roads@demo.tw"}
 
 
 @demo_cli.command("seed")
@@ -67,13 +82,20 @@ def seed_demo() -> None:
     for code, name, parent, ethics in DEMO_UNITS:
         if find_unit(code) is None:
             create_unit(code, name, parent, ethics)
-    for email, name, unit, roles in DEMO_STAFF:
-        if find_staff(email) is None:
-            create_staff(email, name, unit, roles, DEMO_PASSWORD)
+    for email, name, unit, roles, phone, _what in DEMO_STAFF:
+        staff = find_staff(email)
+        if staff is None:
+            staff = create_staff(email, name, unit, roles, DEMO_PASSWORD)
+        if not staff.phone:
+            staff.phone = phone
+    for email, deputy in DEMO_DEPUTIES.items():
+        staff = find_staff(email)
+        if staff.deputy_id is None:
+            staff.deputy_id = find_staff(deputy).id
     db.session.commit()
-    click.echo(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
-    for email, name, unit, roles in DEMO_STAFF:
-        click.echo(f"  {email:28} {'/'.join(roles):12} {unit:8} {name}")
+    click.echo(f"Demo staff logins at /staff/login (password for all: {DEMO_PASSWORD}):")
+    for email, _name, unit, roles, _phone, what in DEMO_STAFF:
+        click.echo(f"  {email:26} {'/'.join(roles):18} {unit:7} {what}")
 
 
 def _staff(email: str):  # noqa: ANN202

@@ -55,6 +55,8 @@ class Staff(UserMixin, db.Model):
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     away_from: Mapped[date | None] = mapped_column(Date)
     away_until: Mapped[date | None] = mapped_column(Date)
+    # Telephone (with extension) printed as the contact on letters the staff member handles.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     unit: Mapped[Unit] = relationship()
     deputy: Mapped[Staff | None] = relationship(remote_side=[id])
