@@ -1,9 +1,10 @@
 """Case listings scoped by the access policy, so no page or API lists more than its user may see.
 Keyset pagination (newest first, `before` an id) stays fast at any depth.
 
-The pages' queries load everything their templates show in a fixed number of statements and refuse any other
-load (`raiseload(..., sql_only=True)`): a template that reaches for a relationship the query did not load fails
-at once instead of sending one query per row (tests/test_query_counts_staff.py)."""
+The pages load everything they show in a fixed number of statements, whatever the number of rows: the queues'
+table as plain rows (columns, not objects), the API's list and the case page as objects that refuse any other
+load (`raiseload(..., sql_only=True)`), so a template that reaches for a relationship the query did not load
+fails at once instead of sending one query per row (tests/test_query_counts_staff.py)."""
 
 from __future__ import annotations
 

@@ -37,9 +37,10 @@ def _attach(db, case, count: int, identifying_first: bool = False) -> None:  # n
 
 
 def _grow(app, db, count: int) -> None:  # noqa: ANN001
-    """`count` more cases in eight shapes: waiting for intake (one with attachments), routed, in progress with a
-    pending extension, awaiting approval after an approved extension, overdue, due soon, a confidential
-    complaint with an identifying attachment, and a closed case referred to the ethics office."""
+    """`count` more cases in eight shapes: two waiting for intake (one with attachments), routed, in progress
+    with a pending extension, overdue without name or contact, due soon, a confidential complaint with an
+    identifying attachment, and awaiting approval after an approved extension (every other one of these instead
+    closed and referred to the ethics office)."""
     from cases import services
     from core.clock import TAIPEI
 
@@ -359,12 +360,22 @@ def test_the_page_queries_raise_on_a_lazy_load(app, db):
     make_agency(db)
     _grow(app, db, 8)
     number = _rich_case(app, db)
+    intake = _staff("intake@example.tw")
     with app.test_request_context("/"):
-        rows, _next = page_of(filtered(_staff("intake@example.tw"), CaseFilter(), today(), today()), None)
-        assert rows and all(c.submission.subject for c in rows)
+        # The API's list: cases with their subject, unit and handler, and nothing more.
+        rows, _next = page_of(filtered(intake, CaseFilter(), today(), today()), None)
+        assert rows and all(c.submission.subject and c.handler is not None for c in rows if c.handler_id)
         with pytest.raises(sa.exc.InvalidRequestError):
             rows[0].events  # noqa: B018 - the access is the test
+        with pytest.raises(sa.exc.InvalidRequestError):
+            rows[0].submission.body  # noqa: B018 - not even the submission's other columns
+        # The pages' table: plain rows of what it shows, no objects that could load anything.
+        table, _next = page_of(filtered(intake, CaseFilter(), today(), today()), None, table=True)
+        assert [r.id for r in table] == [c.id for c in rows]
+        assert all(isinstance(r, sa.Row) and r.subject for r in table)
+        assert all(r.unit_name is None for r in table if r.state == "registered")
+        # The case page: its history and attachments, never an attachment's content.
         case = load_case_page(number)
-        assert case.events and case.events[0].actor is not None
+        assert case.events and case.events[0].actor is not None and case.extensions
         with pytest.raises(sa.exc.InvalidRequestError):
             case.submission.attachments[0].data  # noqa: B018 - a deferred blob is never loaded
