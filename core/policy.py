@@ -38,6 +38,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_own_tokens": ALL_STAFF,
     # Administrators: every account (deactivate, reactivate) and everyone's tokens (list, revoke).
     "manage_staff": frozenset({Role.ADMIN}),
+    # Administration on the web (units, settings, time-limit classes, questionnaires) and its audit log.
+    "administer": frozenset({Role.ADMIN}),
+    "manage_units": frozenset({Role.ADMIN}),
+    "manage_settings": frozenset({Role.ADMIN}),
+    "manage_time_limits": frozenset({Role.ADMIN}),
+    "manage_questionnaires": frozenset({Role.ADMIN}),
+    "view_audit_log": frozenset({Role.ADMIN}),
 }
 
 # Roles that see every case; everyone else sees the cases of their own unit.

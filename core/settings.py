@@ -28,6 +28,8 @@ class SettingSpec:
 
 SPECS: dict[str, SettingSpec] = {
     "verification_valid_days": SettingSpec(3, "Days a citizen has to open the e-mail verification link", 1),
+    "password_reset_valid_hours": SettingSpec(24, "Hours a password-reset link mailed by an administrator "
+                                                  "stays valid", 1),
     "attachment_max_count": SettingSpec(5, "Attachments allowed per submission", 0),
     "attachment_max_megabytes": SettingSpec(5, "Size limit of one attachment, in MiB", 1),
     "office_closes_at": SettingSpec("17:00", "Submissions verified at or after this Taipei time count as received "

@@ -29,3 +29,6 @@ def init_app(app: Flask) -> None:
     # Listens to cases; cases never imports surveys. weak=False: the receiver is a module function.
     case_closed.connect(_on_case_closed, weak=False)
     identities_erased.connect(_on_identities_erased, weak=False)
+    from surveys import admin_views
+
+    admin_views.init_app(app)  # administration: questionnaire versions

@@ -21,7 +21,8 @@ class Questionnaire(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: a draft an administrator prepared and has not made current yet (surveys/admin.py).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SurveyInvitation(db.Model):

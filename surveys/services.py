@@ -36,7 +36,9 @@ class SurveyError(Exception):
 
 
 def current_questionnaire() -> Questionnaire:
-    return db.session.scalar(select(Questionnaire).order_by(Questionnaire.version.desc()).limit(1))
+    """The newest published version (a draft, published_at None, is not used until it is made current)."""
+    return db.session.scalar(select(Questionnaire).where(Questionnaire.published_at.is_not(None))
+                             .order_by(Questionnaire.version.desc()).limit(1))
 
 
 # ------------------------------------------------------------------ invitations

@@ -23,7 +23,8 @@ CASE_VIEWERS = {"intake", "supervisor", "handler", "secretariat", "admin"}  # a 
 UNIT = {"supervisor", "handler"}
 
 # Public on purpose: citizens' endpoints, the login page and the API document.
-PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-docs.openapi_json"}
+PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-docs.openapi_json",
+          "admin.password_reset"}  # the mailed one-time link to set a password (tests/test_admin_pages.py)
 
 # endpoint → (method, path with {case}/{attachment}/..., who may, JSON body or form data)
 MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
@@ -38,6 +39,26 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     # {colleague} is the ROADS deputy, none of the actors.
     "accounts.deactivate_staff": ("POST", "/staff/admin/staff/{colleague}/deactivate", {"admin"}, {}),
     "accounts.reactivate_staff": ("POST", "/staff/admin/staff/{colleague}/reactivate", {"admin"}, {}),
+    # Administration (tests/test_admin_pages.py): the posts here change nothing (empty forms, no-op reactivations).
+    "admin.index": ("GET", "/staff/admin/", {"admin"}, {}),
+    "admin.audit_log": ("GET", "/staff/admin/audit", {"admin"}, {}),
+    "admin.units": ("GET", "/staff/admin/units", {"admin"}, {}),
+    "admin.unit": ("POST", "/staff/admin/units/{unit}", {"admin"}, {}),
+    "admin.deactivate_unit": ("POST", "/staff/admin/units/{unit}/deactivate", {"admin"}, {}),
+    "admin.reactivate_unit": ("POST", "/staff/admin/units/{unit}/reactivate", {"admin"}, {}),
+    "admin.new_staff": ("POST", "/staff/admin/staff/new", {"admin"}, {}),
+    "admin.staff": ("POST", "/staff/admin/staff/{colleague}", {"admin"}, {}),
+    "admin.reset_password": ("POST", "/staff/admin/staff/{colleague}/reset-password", {"admin"}, {}),
+    "admin.settings": ("POST", "/staff/admin/settings", {"admin"}, {}),
+    "cases_admin.limit_classes": ("POST", "/staff/admin/time-limits", {"admin"}, {}),
+    "cases_admin.limit_class": ("POST", "/staff/admin/time-limits/ordinary", {"admin"}, {}),
+    "cases_admin.limit_class_active": ("POST", "/staff/admin/time-limits/ordinary/reactivate", {"admin"}, {}),
+    "cases_admin.calendar": ("GET", "/staff/admin/calendar", {"admin"}, {}),
+    "cases_admin.calendar_preview": ("POST", "/staff/admin/calendar/preview", {"admin"},
+                                     {"op": "add", "day": "2026-08-12", "kind": "closed", "reason": "r"}),
+    "cases_admin.calendar_apply": ("POST", "/staff/admin/calendar/apply", {"admin"}, {}),
+    "surveys_admin.questionnaires": ("POST", "/staff/admin/questionnaires", {"admin"}, {}),
+    "surveys_admin.make_current": ("POST", "/staff/admin/questionnaires/1/make-current", {"admin"}, {}),
     "cases.staff_home": ("GET", "/staff/", STAFF, {}),
     "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
     "cases.reply_letter": ("GET", "/staff/cases/{closed}/letter", CASE_VIEWERS, {}),
@@ -130,6 +151,7 @@ def objects(app, db, smtp):  # noqa: ANN001
     return {"case": case.number, "closed": closed,
             "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "matrix")),
             "colleague": find_staff("roads.deputy@example.tw").id,
+            "unit": find_staff("roads.deputy@example.tw").unit_id,
             "attachment": db.session.scalar(sa.select(Attachment.id)),
             "reveal": db.session.scalar(sa.select(IdentityReveal.id)),
             "referral": db.session.scalar(sa.select(EthicsReferral.id)),

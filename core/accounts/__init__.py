@@ -4,12 +4,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from core.accounts import cli, sessions, throttle, views
+    from core.accounts import admin_views, cli, sessions, throttle, views
 
     # Settings of their own (FLASK_<NAME> overrides them like any other).
     app.config.setdefault("LOGIN_ACCOUNT_SLOWDOWN_FAILURES", throttle.DEFAULT_ACCOUNT_SLOWDOWN_FAILURES)
     sessions.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
     app.cli.add_command(cli.units_cli)
     app.cli.add_command(cli.staff_cli)
     app.cli.add_command(cli.demo_cli)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import joinedload
 
 from core import ratelimit
 from core.accounts import tokens as api_tokens
+from core.accounts.admin import set_staff_active
 from core.accounts.forms import LoginForm, PasswordForm, TokenForm
 from core.accounts.models import ApiToken, Role, Staff
-from core.accounts.services import MIN_PASSWORD_LENGTH, authenticate, change_password, set_active
+from core.accounts.services import MIN_PASSWORD_LENGTH, authenticate, change_password
 from core.accounts.sessions import end_all_sessions, ended_message, stamp_session, start_session
 from core.accounts.throttle import LoginThrottled
 from core.db import utcnow
@@ -204,7 +205,7 @@ def _set_active(staff_id: int, active: bool):  # noqa: ANN202
     if staff.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
     elif staff.active != active:
-        set_active(staff, active)
+        set_staff_active(staff, active, current_user)  # audited
         log.info("staff %s %s by staff %s", staff.id, "reactivated" if active else "deactivated", current_user.id)
         flash(_("%(name)s is reactivated.", name=staff.name) if active else
               _("%(name)s is deactivated: their sessions have ended and their API tokens no longer work.",
