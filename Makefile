@@ -35,7 +35,9 @@ run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask calendar import
 	$(BIN)/flask demo seed
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask demo cases
+	$(BIN)/flask demo surveys
+	FEEDBACK_IN_PROCESS_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

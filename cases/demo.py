@@ -185,6 +185,9 @@ def make_case(spec: DemoCase) -> None:
     services.assign(case, chief, handler_email=handler_email)
     handler = find_staff(handler_email)
     if spec.end == "referred":
+        # Committed first: the referral's savepoint fires the outbox's after-commit dispatch, which on SQLite
+        # would wait on this very transaction for the mails enqueued before it.
+        db.session.commit()
         services.refer_to_ethics(case, handler, reason="陳情內容涉及驗收人員操守，移請政風室處理。")
         return
     if spec.end == "extension_requested" or spec.end == "extension_approved":
@@ -203,7 +206,8 @@ def make_case(spec: DemoCase) -> None:
 
 
 def seed_cases() -> tuple[int, int]:
-    """Create the demo cases not yet there; returns (created, already there). The caller commits."""
+    """Create the demo cases not yet there, each in a transaction of its own (committed here: a command's work);
+    returns (created, already there)."""
     if not get_setting("agency_address"):
         set_setting("agency_address", DEMO_ADDRESS)
     if not get_setting("agency_phone"):
@@ -216,6 +220,7 @@ def seed_cases() -> tuple[int, int]:
         if _digest(spec.key) in present:
             continue
         make_case(spec)
+        db.session.commit()
         created += 1
     return created, len(specs) - created
 

@@ -36,9 +36,11 @@ def test_the_letter_shows_the_document_number_date_contact_and_prints_on_a4(app,
     from core.settings import set_setting
 
     make_agency(db)
-    find_staff("roads.handler@example.tw").phone = "(02)2720-8889 分機 2011"
     set_setting("agency_address", "110204 臺北市信義區市府路1號")
     db.session.commit()
+    _run(app, "staff", "phone", "roads.handler@example.tw", "(02)2720-8889 分機 2011")
+    db.session.expire_all()
+    assert find_staff("roads.handler@example.tw").phone == "(02)2720-8889 分機 2011"
     number = close_with_reply(app, db)
     chief = staff_client(app, "roads.chief@example.tw")
     day = today()

@@ -105,6 +105,17 @@ def _staff(email: str):  # noqa: ANN202
     return staff
 
 
+@staff_cli.command("phone")
+@click.argument("email")
+@click.argument("phone")
+def phone_command(email: str, phone: str) -> None:
+    """Set the telephone (with extension) printed as the contact on the letters EMAIL handles ("" to clear)."""
+    staff = _staff(email)
+    staff.phone = phone.strip()[:40]
+    db.session.commit()
+    click.echo(f"{staff.email}: {staff.phone or '(none: the agency_phone setting is printed)'}")
+
+
 @staff_cli.command("token")
 @click.argument("email")
 @click.option("--days", type=int, default=None, help="Days the token is valid (default API_TOKEN_DAYS, 90).")
