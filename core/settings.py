@@ -120,13 +120,16 @@ def forget_cached() -> None:
 
 @event.listens_for(Session, "after_commit")
 def _changed_settings_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: not committed yet
+        return
     if session.info.pop(_WRITTEN, None):
         forget_cached()
 
 
 @event.listens_for(Session, "after_rollback")
 def _changed_settings_rolled_back(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
 
 
 def set_setting(key: str, value: Any, by_id: int | None = None) -> None:

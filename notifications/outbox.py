@@ -71,6 +71,8 @@ def dispatch_after_commit(message_ids: list[int]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     ids = session.info.pop(_PENDING_KEY, None)
     if not ids or not has_app_context():
         return
@@ -84,6 +86,8 @@ def _dispatch_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint undone: what was queued before it still commits
+        return
     session.info.pop(_PENDING_KEY, None)
 
 

@@ -127,3 +127,17 @@ def test_without_mail_url_mail_is_written_as_eml_files(app, db, monkeypatch, tmp
     parsed = email.message_from_bytes(eml.read_bytes())
     assert parsed["To"] == "citizen@example.tw"
     assert "/verify/" in parsed.get_payload(decode=True).decode()
+
+
+def test_a_savepoint_inside_the_transaction_sends_nothing_before_the_commit(app, db, smtp):
+    """SQLAlchemy reports a released savepoint as a commit: the mail must still wait for the real one."""
+    from notifications.outbox import enqueue
+
+    enqueue(kind="test", to="early@example.tw", template="verify", language="en",
+            context={"name": "X", "subject": "S", "channel": "mailbox", "expires_on": "2026-12-01", "agency": "A"},
+            secrets={"link": "http://localhost/verify/t"}, key="test:savepoint")
+    with db.session.begin_nested():
+        db.session.execute(sa.text("SELECT 1"))
+    assert smtp.to("early@example.tw") == []
+    db.session.commit()
+    assert len(smtp.to("early@example.tw")) == 1
