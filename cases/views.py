@@ -53,10 +53,9 @@ def staff_home():
     rows, next_before = page_of(filtered(current_user, f, today(), soon_until), f.before, table=True)
     # At a glance: what the user is accountable for that is overdue or due soon.
     at_a_glance = glance(current_user, f.queue, today(), soon_until)
-    units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active.is_(True)).order_by(Unit.code)).all()
     return render_template(
         "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
-        queues=QUEUES, unit_options=_unit_options(units, f.unit), links=_case_links(rows),
+        queues=QUEUES, unit_options=_unit_options(f.unit), links=_case_links(rows),
         channel_labels=_translated(CHANNEL_LABELS), state_labels=_translated(STATE_LABELS), today=today(),
         glance=at_a_glance,
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
@@ -73,15 +72,23 @@ def _translated(labels: dict) -> dict:
     return {key: Markup(str(label)) for key, label in labels.items()}
 
 
-def _unit_options(units: list, selected: str) -> Markup:
-    """The unit filter's options, every active unit (hundreds in a large agency), written here rather than by
-    the template, whose loop cost a millisecond of every page, and kept for the same units and choice."""
-    return _options_of(tuple(units), selected)
+# The active units as (code, name) rows, for the unit filter and the route form.
+_ACTIVE_UNITS = select(Unit.code, Unit.name).where(Unit.active.is_(True)).order_by(Unit.code)
+
+
+def _unit_options(selected: str | None) -> Markup:
+    """The <option>s of every active unit (hundreds in a large agency), written here rather than by the
+    templates, whose loop cost a millisecond of the page, and kept for the same units and choice: the filter's
+    mark the chosen unit (`selected`, "" for none), the route form's (None) mark none."""
+    return _options_of(tuple(db.session.execute(_ACTIVE_UNITS).all()), selected)
 
 
 @lru_cache(maxsize=64)
-def _options_of(units: tuple, selected: str) -> Markup:
-    # As the template wrote them: <option value="CODE" [selected]>NAME</option>, escaped as it escapes.
+def _options_of(units: tuple, selected: str | None) -> Markup:
+    # As the templates wrote them, escaped as they escape: <option value="CODE" [selected]>NAME</option> in the
+    # filter, <option value="CODE">NAME</option> in the route form.
+    if selected is None:
+        return Markup("".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in units))
     return Markup("".join(f'<option value="{escape(code)}" {"selected" if code == selected else ""}>{escape(name)}'
                           "</option>" for code, name in units))
 
@@ -151,11 +158,10 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         IdentityReveal.decided_at.is_(None)).limit(1)) if person["masked"] else None
     referrals = db.session.scalars(select(EthicsReferral).where(EthicsReferral.case_id == case.id)
                                    .options(raiseload("*", sql_only=True))).all()
-    units = (db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).all()
-             if "route" in actions else [])
     return render_template(
         "cases/case.html", case=case, actions=actions, error=error, person=person,
-        pending_reveal=pending_reveal, referrals=referrals, units=units, unit_staff=unit_staff,
+        pending_reveal=pending_reveal, referrals=referrals,
+        unit_options=_unit_options(None) if "route" in actions else "", unit_staff=unit_staff,
         limit_classes=deadlines.limit_classes() if "classify" in actions else [], days_left=days_left,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, outcome_labels=OUTCOME_LABELS,
         ground_labels=GROUND_LABELS, action_labels=ACTION_LABELS, extension_labels=EXTENSION_LABELS,
