@@ -451,3 +451,14 @@ def test_audit_log_page_filters_by_entity_person_and_period_and_pages(app, db, a
     assert "新名稱" not in admin.get(f"/staff/admin/audit?from=2020-01-01&to={date(today.year - 1, 1, 1)}").text
     assert admin.get("/staff/admin/audit?entity=nothing").status_code == 400
     assert admin.get("/staff/admin/audit?from=2026-99-01").status_code == 400
+
+
+def test_the_pages_in_english(app, db, admin):
+    admin.get("/language/en")
+    for page in ADMIN_PAGES:
+        text = admin.get(page).text
+        assert 'lang="en"' in text, page
+    assert "Time-limit class given to a new case, per channel" in admin.get("/staff/admin/settings").text
+    assert "A registered case keeps the limit" in admin.get("/staff/admin/time-limits").text
+    answer = post(admin, "/staff/admin/units", {"code": "", "name": "", "parent": ""})
+    assert answer.status_code == 400 and "Please enter a code." in answer.text
