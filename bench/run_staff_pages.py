@@ -5,8 +5,8 @@ Each page is requested through Flask's test client in this process, signed in as
 supervisor of U002; s6@bench.tw handler of U002; password "bench-password-123"), on the seeded day
 (2026-11-23 10:00 Taipei, so "overdue" and "due soon" mean what the seeder made them mean). For each page: 3
 warm-up requests, then 20 measured; the median of `time.process_time()` (this process's CPU: Flask, Jinja,
-SQLAlchemy, psycopg's result handling — not PostgreSQL's) and of the wall time, and the statements one request
-sends. Target: at most 10 ms of app CPU per page.
+SQLAlchemy, psycopg's result handling — not PostgreSQL's) and of the wall time, the fastest request's CPU, and
+the statements one request sends. Target: at most 10 ms of app CPU per page.
 
     .venv/bin/python bench/run_staff_pages.py [--out bench/results/staff-pages.md] [--repeat 20]
 
@@ -81,7 +81,7 @@ def measure(client, url: str, repeat: int, warmup: int = 3, **kwargs) -> dict:  
         rows = len(re.findall(r'<td><a href="/staff/cases/\d+">', answer.text))
     # Statements per request: the settings cache (core.settings) refreshes every few seconds, so a request now and
     # then reads them once more; the usual count is the most common one.
-    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall), "rows": rows,
+    return {"cpu": statistics.median(cpu), "fastest": min(cpu), "wall": statistics.median(wall), "rows": rows,
             "statements": statistics.mode(statements), "most": max(statements)}
 
 
@@ -93,6 +93,7 @@ def main() -> None:
     import time_machine
 
     app = bench_app()
+    args.ran_on = datetime.now().date()  # the real day: the run itself travels to the seeded one
     with time_machine.travel(DAY, tick=True):
         run(app, args)
 
@@ -150,16 +151,17 @@ def run(app, args: argparse.Namespace) -> None:  # noqa: ANN001
     pages += [(f"case page: {label}", viewers[label], f"/staff/cases/{number}", {})
               for label, number in cases.items()]
 
-    lines = ["| page | rows | app CPU (ms, median) | wall (ms, median) | statements | within 10 ms CPU |",
-             "|---|---|---|---|---|---|"]
+    # The fastest request says what the page costs when the machine's other work leaves this process alone.
+    lines = ["| page | rows | app CPU (ms, median) | app CPU (ms, fastest) | wall (ms, median) | statements "
+             "| median within 10 ms CPU |", "|---|---|---|---|---|---|---|"]
     try:
         for label, client, url, kwargs in pages:
             progress(f"{label}: {url}")
             m = measure(client, url, args.repeat, **kwargs)
             statements = f"{m['statements']}" + (f" ({m['most']} with the settings read)" if m["most"] > m["statements"]
                                                  else "")
-            lines.append(f"| {label} | {m['rows']} | {m['cpu']:.1f} | {m['wall']:.1f} | {statements} | "
-                         f"{'yes' if m['cpu'] <= TARGET_CPU_MS else '**no**'} |")
+            lines.append(f"| {label} | {m['rows']} | {m['cpu']:.1f} | {m['fastest']:.1f} | {m['wall']:.1f} | "
+                         f"{statements} | {'yes' if m['cpu'] <= TARGET_CPU_MS else '**no**'} |")
     finally:
         with app.app_context():
             # Nothing stays: the case pages log each view of a petitioner (as in production), the API needed a token.
@@ -173,7 +175,7 @@ def run(app, args: argparse.Namespace) -> None:  # noqa: ANN001
     print(report)
     if args.out:
         with open(args.out, "w") as fh:
-            fh.write(f"Run on {datetime.now().date()} against {total:,} cases (day {DAY.date()}), "
+            fh.write(f"Run on {args.ran_on} against {total:,} cases (day {DAY.date()}), "
                      f"{args.repeat} requests per page after 3 warm-ups.\n\n{report}\n")
 
 
