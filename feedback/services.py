@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, true, update
 
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case, Reply, ReplyStatus
@@ -23,7 +23,7 @@ from core.settings import get_setting
 from core.urls import external_url
 from feedback import rules
 from notifications.models import OutboxMessage
-from notifications.outbox import enqueue
+from notifications.outbox import dispatch_after_commit, enqueue, message_values
 
 
 class InvalidSubmission(ValueError):
@@ -112,14 +112,34 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         "verification_expires_at": expires_at,
         "client_ip_digest": token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None,
     }
-    submission_id = db.session.execute(prepared("submission", lambda: insert_or_ignore(
-        Submission.__table__, "idempotency_digest").returning(Submission.id)), row).scalar()
+    identity = {"name": data.name, "email": data.email, "phone": data.phone, "address": data.address}
+    mail = message_values(
+        kind="feedback.verify", to=data.email, template="verify", language=language,
+        context={
+            "name": data.name, "subject": data.subject, "channel": data.channel,
+            "expires_on": taipei_date(expires_at).isoformat(), "agency": current_app.config["AGENCY_NAME"],
+        },
+        secrets={"link": external_url("feedback.verify", token=token)}, confidential=bool(data.confidential),
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The submission, who wrote it and the verification mail in one statement: one round trip.
+        written = db.session.execute(prepared("intake", _one_statement), {
+            **{f"s_{k}": v for k, v in row.items()}, **{f"p_{k}": v for k, v in identity.items()},
+            **{f"o_{k}": v for k, v in mail.items()}}).first()
+        submission_id, message_id = written if written else (None, None)
+    else:
+        submission_id = db.session.execute(prepared("submission", lambda: insert_or_ignore(
+            Submission.__table__, "idempotency_digest").returning(Submission.id)), row).scalar()
+        message_id = None
     if submission_id is None:  # the same key and letter again: the first submission answers
         first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
         return Accepted(first.id, first.email, first.verification_expires_at), False
-    db.session.execute(prepared("identity", lambda: insert(PetitionerIdentity.__table__)), {
-        "submission_id": submission_id, "name": data.name, "email": data.email, "phone": data.phone,
-        "address": data.address})
+    if message_id is None:
+        db.session.execute(prepared("identity", lambda: insert(PetitionerIdentity.__table__)),
+                           {"submission_id": submission_id, **identity})
+        enqueue(**_enqueue_arguments(mail), key=f"verify:{submission_id}", about=about(submission_id))
+    else:
+        dispatch_after_commit([message_id])
     if data.attachments:
         db.session.execute(insert(Attachment.__table__), [
             # In a confidential complaint every attachment may identify the reporter: sealed by default. Stored
@@ -128,16 +148,40 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
              "size": len(u.data), "sha256": u.sha256, "data": u.data, "identifying": bool(data.confidential)}
             for index, u in enumerate(data.attachments, start=1)
         ])
-    enqueue(
-        kind="feedback.verify", to=data.email, template="verify", language=language,
-        context={
-            "name": data.name, "subject": data.subject, "channel": data.channel,
-            "expires_on": taipei_date(expires_at).isoformat(), "agency": current_app.config["AGENCY_NAME"],
-        },
-        secrets={"link": external_url("feedback.verify", token=token)},
-        key=f"verify:{submission_id}", about=about(submission_id), confidential=bool(data.confidential),
-    )
     return Accepted(submission_id, data.email, expires_at), True
+
+
+def _enqueue_arguments(values: dict) -> dict:
+    return {"kind": values["kind"], "to": values["recipient"], "template": values["template"],
+            "language": values["language"], "context": values["context"], "secrets": values["secrets"],
+            "confidential": values["confidential"]}
+
+
+_SUBMISSION_COLUMNS = ("channel", "category", "confidential", "language", "subject", "body", "source", "received_via",
+                       "consent_at", "created_at", "verification_digest", "idempotency_digest",
+                       "verification_expires_at", "client_ip_digest")
+_IDENTITY_COLUMNS = ("name", "email", "phone", "address")
+_MAIL_COLUMNS = ("kind", "recipient", "template", "language", "context", "secrets", "confidential", "channel",
+                 "status", "attempts", "next_attempt_at", "created_at")
+
+
+def _one_statement():  # noqa: ANN202
+    """PostgreSQL: WITH s AS (INSERT submission … ON CONFLICT (retry digest) DO NOTHING RETURNING id),
+    i AS (INSERT identity SELECT … FROM s), o AS (INSERT mail SELECT … FROM s RETURNING id) SELECT s.id, o.id.
+    A retry's submission collides: nothing is written and no row comes back."""
+    from sqlalchemy.dialects import postgresql
+
+    submissions, identities = Submission.__table__, PetitionerIdentity.__table__
+    outbox = OutboxMessage.__table__
+    s = (postgresql.insert(submissions)
+         .values({c: bindparam(f"s_{c}", type_=submissions.c[c].type) for c in _SUBMISSION_COLUMNS})
+         .on_conflict_do_nothing(index_elements=["idempotency_digest"]).returning(submissions.c.id).cte("s"))
+    i = insert(identities).from_select(["submission_id", *_IDENTITY_COLUMNS], select(
+        s.c.id, *[bindparam(f"p_{c}", type_=identities.c[c].type) for c in _IDENTITY_COLUMNS])).cte("i")
+    o = insert(outbox).from_select(["idempotency_key", "about", *_MAIL_COLUMNS], select(
+        func.concat("verify:", s.c.id), func.concat(about(""), s.c.id),
+        *[bindparam(f"o_{c}", type_=outbox.c[c].type) for c in _MAIL_COLUMNS])).returning(outbox.c.id).cte("o")
+    return select(s.c.id, o.c.id).select_from(s).join(o, true()).add_cte(i)
 
 
 def verify(token: str) -> Case:

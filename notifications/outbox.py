@@ -34,18 +34,26 @@ def enqueue(
     `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
     # One plain statement: the insert, which the unique key turns into nothing for a message already there.
     db.session.flush()  # what this transaction added before goes first, as it would have with add()
-    now = utcnow()
     message_id = db.session.execute(
         prepared("outbox", lambda: insert_or_ignore(OutboxMessage.__table__, "idempotency_key")
                  .returning(OutboxMessage.id)),
-        {"kind": kind, "recipient": to, "template": template, "language": language, "context": context,
-         "secrets": secrets, "idempotency_key": key, "about": about, "confidential": confidential,
-         "channel": "email", "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now},
+        {**message_values(kind=kind, to=to, template=template, language=language, context=context,
+                          secrets=secrets, confidential=confidential), "idempotency_key": key, "about": about},
     ).scalar()
     if message_id is None:
         return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
     dispatch_after_commit([message_id])
     return message_id
+
+
+def message_values(*, kind: str, to: str, template: str, language: str, context: dict[str, Any],
+                   secrets: dict[str, Any] | None = None, confidential: bool = False) -> dict[str, Any]:
+    """The columns of a new outbox row but its key and `about`: for a statement that writes one itself
+    (intake writes the submission and its mail in one statement), so that every row starts the same."""
+    now = utcnow()
+    return {"kind": kind, "recipient": to, "template": template, "language": language, "context": context,
+            "secrets": secrets, "confidential": confidential, "channel": "email", "status": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 def enqueue_many(messages: list[dict[str, Any]]) -> int:
