@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     demo_cli.add_command(cli.demo_cases)  # flask demo cases, beside core's flask demo seed
     app.add_template_global(documents.letter_details)  # the printed letter's header, number, date, contact
     personal_data_shown.connect(_on_personal_data_shown, weak=False)
-    from cases import admin_views
+    from cases import admin_views, home_views
+
+    app.register_blueprint(home_views.bp)  # the roles' homes: bulk route and assign, the chase
 
     admin_views.init_app(app)  # administration: time-limit classes, the office calendar

@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "refuse_extension": _l("Extension refused"),
     "refer_to_ethics": _l("Referred to the ethics office"),
     "due_date_changed": _l("Due date changed"),
+    "chased": _l("Chased by the secretariat (supervisors mailed)"),
 }
 
 EXTENSION_LABELS = {

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases import deadlines, privacy, statistics
+from cases import deadlines, homes, privacy, statistics
 from cases.actions import available, perform
 from cases.case_file import Attachment
 from cases.labels import (
@@ -53,11 +53,15 @@ def staff_home():
     rows, next_before = page_of(filtered(current_user, f, today(), soon_until), f.before, table=True)
     # At a glance: what the user is accountable for that is overdue or due soon.
     at_a_glance = glance(current_user, f.queue, today(), soon_until)
+    # /staff/ without a queue chosen opens on each role's home above the default queue (cases/homes.py).
+    home = None if "queue" in request.args else homes.build(
+        current_user, today(), soon_until, deadlines.load_calendar(), request.args.get("sort", ""), f.unit)
     return render_template(
         "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
         queues=QUEUES, unit_options=_unit_options(f.unit), links=_case_links(rows),
         channel_labels=_translated(CHANNEL_LABELS), state_labels=_translated(STATE_LABELS), today=today(),
-        glance=at_a_glance,
+        glance=at_a_glance, home=home,
+        route_unit_options=_unit_options(None) if home and home.sections and home.sections[0][0] == "intake" else "",
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),
         may_manage_calendar=can(current_user, "manage_calendar"),

@@ -45,6 +45,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_time_limits": frozenset({Role.ADMIN}),
     "manage_questionnaires": frozenset({Role.ADMIN}),
     "view_audit_log": frozenset({Role.ADMIN}),
+    # The roles' homes (cases/homes.py): bulk route and assign (each case still checked by the state machine),
+    # and the secretariat's chase (催辦) of a unit's open case.
+    "bulk_route": frozenset({Role.INTAKE, Role.ADMIN}),
+    "bulk_assign": frozenset({Role.SUPERVISOR}),
+    "chase_cases": frozenset({Role.SECRETARIAT, Role.ADMIN}),
 }
 
 # Roles that see every case; everyone else sees the cases of their own unit.

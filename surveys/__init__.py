@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     # Listens to cases; cases never imports surveys. weak=False: the receiver is a module function.
     case_closed.connect(_on_case_closed, weak=False)
     identities_erased.connect(_on_identities_erased, weak=False)
-    from surveys import admin_views
+    from surveys import admin_views, home
+
+    home.init_app()  # the supervisor's home shows the unit's open follow-ups
 
     admin_views.init_app(app)  # administration: questionnaire versions

@@ -60,6 +60,10 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "surveys_admin.questionnaires": ("POST", "/staff/admin/questionnaires", {"admin"}, {}),
     "surveys_admin.make_current": ("POST", "/staff/admin/questionnaires/1/make-current", {"admin"}, {}),
     "cases.staff_home": ("GET", "/staff/", STAFF, {}),
+    # The roles' homes (tests/test_role_homes.py): nothing selected, so nothing changes.
+    "cases_home.bulk_route": ("POST", "/staff/bulk/route", {"intake", "admin"}, {}),
+    "cases_home.bulk_assign": ("POST", "/staff/bulk/assign", {"supervisor"}, {}),
+    "cases_home.chase": ("POST", "/staff/chase", {"secretariat", "admin"}, {}),
     "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
     "cases.reply_letter": ("GET", "/staff/cases/{closed}/letter", CASE_VIEWERS, {}),
     "cases.case_action": ("POST", "/staff/cases/{case}/classify", {"intake", "admin"}, {}),
@@ -78,6 +82,10 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "feedback.staff_intake": ("GET", "/staff/intake", {"intake", "admin"}, {}),
     "notifications.outbox": ("GET", "/staff/outbox", {"admin"}, {}),
     "notifications.retry": ("POST", "/staff/outbox/{message}/retry", {"admin"}, {}),
+    # One's own notifications (tests/test_staff_notices.py): an empty post marks one's own read, nobody else's.
+    "staff_notices.notices": ("GET", "/staff/notifications", STAFF, {}),
+    "staff_notices.mark_read": ("POST", "/staff/notifications/read", STAFF, {}),
+    "accounts.notice_delivery": ("POST", "/staff/account/notices", STAFF, {}),
     "surveys.report": ("GET", "/staff/satisfaction", {"supervisor", "secretariat", "admin"}, {}),
     "surveys.report_download": ("GET", "/staff/satisfaction.csv", {"supervisor", "secretariat", "admin"}, {}),
     "surveys.follow_ups": ("GET", "/staff/follow-ups", {"supervisor", "secretariat", "admin"}, {}),

@@ -161,7 +161,7 @@ def _number_prefix(db) -> str:  # noqa: ANN001
 
 # Every queue and filter a member of staff reaches from /staff/, as the role that works in it.
 QUEUE_PAGES = [
-    ("intake queue (intake's default)", "intake@example.tw", "/staff/"),
+    ("intake queue", "intake@example.tw", "/staff/?queue=intake"),
     ("all cases", "intake@example.tw", "/staff/?queue=all"),
     ("all cases, overdue", "intake@example.tw", "/staff/?queue=all&due=overdue"),
     ("all cases, due soon", "intake@example.tw", "/staff/?queue=all&due=soon"),
@@ -170,13 +170,13 @@ QUEUE_PAGES = [
     ("all cases, search subject", "intake@example.tw", "/staff/?queue=all&q=%E7%A0%B4%E6%90%8D"),  # 破損
     ("all cases, search number", "intake@example.tw", "/staff/?queue=all&q={prefix}"),
     ("all cases, next page (keyset)", "intake@example.tw", "/staff/?queue=all&before={before}"),
-    ("awaiting my approval (supervisor's default)", "roads.chief@example.tw", "/staff/"),
+    ("awaiting my approval", "roads.chief@example.tw", "/staff/?queue=approval"),
     ("my unit", "roads.chief@example.tw", "/staff/?queue=unit"),
     ("my unit, overdue", "roads.chief@example.tw", "/staff/?queue=unit&due=overdue"),
-    ("my cases (handler's default)", "roads.handler@example.tw", "/staff/"),
-    ("all cases (secretariat's default, calendar warning)", "secretariat@example.tw", "/staff/"),
-    ("all cases (administrator)", "admin@example.tw", "/staff/"),
-    ("all cases (ethics office: its unit and every confidential case)", "ethics@example.tw", "/staff/"),
+    ("my cases", "roads.handler@example.tw", "/staff/?queue=mine"),
+    ("all cases (secretariat, calendar warning)", "secretariat@example.tw", "/staff/?queue=all"),
+    ("all cases (administrator)", "admin@example.tw", "/staff/?queue=all"),
+    ("all cases (ethics office: its unit and every confidential case)", "ethics@example.tw", "/staff/?queue=all"),
     ("API: all cases", "intake@example.tw", "/api/v1/cases?queue=all"),
     ("API: my unit, overdue", "roads.chief@example.tw", "/api/v1/cases?queue=unit&due=overdue"),
 ]
@@ -254,6 +254,65 @@ def test_queue_pages_show_what_each_queue_holds(app, db):
     assert confidential.number in ethics and "身分保密" in ethics  # the "Confidential" tag
 
 
+# ---------------------------------------------------------------- the roles' homes (issue 12)
+
+# /staff/ without a queue: each role's home (cases/homes.py) above the role's default queue.
+HOME_PAGES = [
+    ("intake's home", "intake@example.tw", "/staff/"),
+    ("supervisor's home", "roads.chief@example.tw", "/staff/"),
+    ("supervisor's home by unit", "roads.chief@example.tw", "/staff/?sort=unit"),
+    ("handler's home", "roads.handler@example.tw", "/staff/"),
+    ("secretariat's home", "secretariat@example.tw", "/staff/"),
+    ("secretariat's home, one unit, by received date", "secretariat@example.tw", "/staff/?sort=received&unit=ROADS"),
+    ("ethics office's home", "ethics@example.tw", "/staff/"),
+    ("supervisor and handler", "both@example.tw", "/staff/"),
+]
+# The queue page's 7 (above), and per role's section, one statement per list, each with its whole count (a window
+# count), never per row: intake 2 lists and the route form's units (3); supervisor 4 lists, the unit's handlers
+# for the assign form, the unit's open follow-ups (6); handler 1 list (the days left from the one calendar);
+# secretariat the per-unit counts and 2 lists (3); ethics 1 list and the referral and request counts (2).
+# A supervisor who also handles cases: 7 + 6 + 1 = 14.
+HOME_PAGE_MAX = 14
+
+
+def _home_rows(answer) -> int:  # noqa: ANN001
+    return len(re.findall(r'<(?:td|th scope="row")><a href="/staff/cases/\d+">', answer.text))
+
+
+def test_role_homes_send_the_same_statements_for_n_and_3n_cases(app, db):
+    from core.accounts.services import create_staff
+    from tests.support import PASSWORD
+
+    make_agency(db)
+    create_staff("both@example.tw", "兼任", "ROADS", ["supervisor", "handler"], PASSWORD)
+    db.session.commit()
+    clients = {}
+
+    def measure_all() -> dict[str, tuple[int, int, str]]:
+        seen = {}
+        for label, email, url in HOME_PAGES:
+            client = clients.get(email) or clients.setdefault(email, staff_client(app, email))
+            answer, s = _measure(client, url)
+            seen[label] = (_home_rows(answer), len(s), repr(s))
+        return seen
+
+    _grow(app, db, N)
+    small = measure_all()
+    _grow(app, db, 2 * N)
+    large = measure_all()
+    problems = []
+    for label, _email, _url in HOME_PAGES:
+        (rows_n, count_n, sql_n), (rows_3n, count_3n, sql_3n) = small[label], large[label]
+        if not 0 < rows_n < rows_3n:
+            problems.append(f"{label}: expected more rows with 3N cases, got {rows_n} then {rows_3n}")
+        if count_n != count_3n:
+            problems.append(f"{label}: {count_n} statements for {rows_n} rows, {count_3n} for {rows_3n}:\n"
+                            f"--- N\n{sql_n}\n--- 3N\n{sql_3n}")
+        if count_3n > HOME_PAGE_MAX:
+            problems.append(f"{label}: {count_3n} statements, more than {HOME_PAGE_MAX}:\n{sql_3n}")
+    assert not problems, "\n\n".join(problems)
+
+
 # ---------------------------------------------------------------- the case page
 
 # The most statements the case page may send, however many events, extensions, replies, attachments and
@@ -322,8 +381,8 @@ def _rich_case(app, db, *, confidential: bool = False, registered: bool = False)
             chief = _staff("roads.chief@example.tw")
             services.route(case, _staff("intake@example.tw"), unit_code="ROADS")
             services.assign(case, chief, handler_email="roads.handler@example.tw")
-            services.request_extension(case, chief, days=3, reason="需會同廠商")
-            services.approve_extension(case, chief)
+            services.request_extension(case, _staff("roads.handler@example.tw"), days=3, reason="需會同廠商")
+            services.approve_extension(case, chief)  # four eyes: another than who asked
             db.session.commit()  # the extension notice leaves first (SQLite: one writer at a time)
             services.refer_to_ethics(case, chief, reason="疑似廠商行賄")
         db.session.commit()
