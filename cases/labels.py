@@ -55,6 +55,7 @@ STAT_HEADINGS = {
 # Timeline actions (CaseEvent.action): what happened, in the reader's language.
 ACTION_LABELS = {
     "register": _l("Registered"),
+    "four_eyes_relaxed": _l("Approved by its own author: four-eyes rule relaxed (nobody else may approve)"),
     "classify": _l("Classified"),
     "route": _l("Routed to a unit"),
     "transfer": _l("Transferred to another agency"),

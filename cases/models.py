@@ -3,7 +3,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.case_file import Submission
@@ -196,6 +208,35 @@ class Reply(db.Model):
     case: Mapped[Case] = relationship(back_populates="replies")
     drafted_by: Mapped[Staff] = relationship(foreign_keys=[drafted_by_id])
     decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id])
+    # Every version of the text, the first as drafted, then one per edit after a return; the reply's own body,
+    # outcome, notice and language are the last version's (the approved letter is the last version).
+    versions: Mapped[list[ReplyVersion]] = relationship(back_populates="reply", order_by="ReplyVersion.number")
+
+    def authors(self) -> frozenset[int]:
+        """Who wrote any version: none of them may approve it (four eyes)."""
+        return frozenset({self.drafted_by_id, *(v.edited_by_id for v in self.versions)})
+
+
+class ReplyVersion(db.Model):
+    """One version of a reply: what it said, who wrote it and when, and the return that led to it (if any)."""
+
+    __tablename__ = "reply_versions"
+    __table_args__ = (UniqueConstraint("reply_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(20))
+    remedy_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The supervisor's reason for returning the previous version ("" for the first).
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+    reply: Mapped[Reply] = relationship(back_populates="versions")
+    edited_by: Mapped[Staff] = relationship()
 
 
 class Transfer(db.Model):

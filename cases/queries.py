@@ -17,7 +17,17 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, raiseload, selectinload
 
 from cases.case_file import Attachment, PetitionerIdentity, Submission
-from cases.models import OPEN_STATES, UNIT_OPEN_STATES, Case, CaseEvent, CaseState, Extension, ExtensionStatus
+from cases.models import (
+    OPEN_STATES,
+    UNIT_OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseState,
+    Extension,
+    ExtensionStatus,
+    Reply,
+    ReplyVersion,
+)
 from core.accounts.models import Staff, Unit
 from core.extensions import db
 from core.pagination import PAGE_SIZE, keyset_page, parse_before
@@ -168,8 +178,8 @@ def page_of(query: Select, before: int | None, size: int = PAGE_SIZE, *,
 # What the case page shows, in three statements whatever the case's history: the case with its unit, handler,
 # submission, petitioner, attachments and extensions (the two short lists joined: a submission has at most a
 # handful of attachments, a case a few extensions, so the rows are their product, a few dozen at worst); then
-# its timeline with each event's actor, and its replies (long texts, not to be repeated per row). An
-# attachment's content is never loaded with the page.
+# its timeline with each event's actor, and its replies with their versions and who wrote each (long texts, not
+# to be repeated per row). An attachment's content is never loaded with the page.
 _CASE_PAGE = (
     joinedload(Case.unit),
     joinedload(Case.handler).options(_PERSON),
@@ -179,7 +189,12 @@ _CASE_PAGE = (
         _NO_MORE),
     joinedload(Case.extensions).options(_NO_MORE),
     selectinload(Case.events).options(joinedload(CaseEvent.actor).options(_PERSON), _NO_MORE),
-    selectinload(Case.replies).options(_NO_MORE),
+    # Each reply with its versions and who wrote each (joined: a reply's text is its last version's, so the reply's
+    # own copy of the long text is not loaded again).
+    selectinload(Case.replies).options(
+        defer(Reply.body, raiseload=True),
+        joinedload(Reply.versions).options(joinedload(ReplyVersion.edited_by).options(_PERSON), _NO_MORE),
+        _NO_MORE),
     _NO_MORE,
 )
 

@@ -22,6 +22,7 @@ from cases.models import (
     ExtensionStatus,
     Reply,
     ReplyStatus,
+    ReplyVersion,
     TimeLimitClass,
     Transfer,
 )
@@ -247,8 +248,16 @@ def _may_work_on(case: Case, user: Staff) -> bool:
     return handler is not None and (handler.id == user.id or handler.deputy_id == user.id)
 
 
+def returned_reply(case: Case) -> Reply | None:
+    """The reply the supervisor returned, to be edited rather than typed again (the case's last reply)."""
+    last = case.replies[-1] if case.replies else None
+    return last if last is not None and last.status == ReplyStatus.RETURNED else None
+
+
 def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained", remedy_notice: bool = False,
                 language: str | None = None, version: int | None = None) -> Reply:
+    """Submit the reply for approval: a new reply, or the returned one edited (a new version of it; every version
+    is kept, with the reason of the return that led to it)."""
     body = _text(body, _("Reply"))
     if outcome not in OUTCOMES:
         raise TransitionRefused(_("Choose how the matter ended."), 422)
@@ -256,12 +265,33 @@ def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained",
     if not _may_work_on(case, by):
         raise TransitionRefused(_("Only the assigned handler, the deputy or the supervisor may draft the reply."),
                                 403)
-    transition(case, "draft_reply", by, expected_version=version)
-    reply = Reply(case=case, body=body, outcome=outcome, remedy_notice=remedy_notice,
-                  language=language if language in ("zh_Hant_TW", "en") else case.language, drafted_by_id=by.id)
-    db.session.add(reply)
+    language = language if language in ("zh_Hant_TW", "en") else case.language
+    reply = returned_reply(case)
+    if reply is None:
+        transition(case, "draft_reply", by, expected_version=version)
+        reply = Reply(case=case, body=body, outcome=outcome, remedy_notice=remedy_notice, language=language,
+                      drafted_by_id=by.id)
+        db.session.add(reply)
+        reason, number = "", 1
+    else:
+        number = (reply.versions[-1].number if reply.versions else 0) + 1
+        transition(case, "draft_reply", by, note=f"v{number}", expected_version=version)
+        reason = reply.return_reason
+        reply.body, reply.outcome, reply.remedy_notice, reply.language = body, outcome, remedy_notice, language
+        reply.status, reply.decided_by_id, reply.decided_at, reply.return_reason = (
+            ReplyStatus.DRAFT.value, None, None, "")
+    reply.versions.append(ReplyVersion(number=number, body=body, language=language, outcome=outcome,
+                                       remedy_notice=remedy_notice, edited_by_id=by.id, edited_at=utcnow(),
+                                       return_reason=reason))
     db.session.flush()
     return reply
+
+
+def _four_eyes_relaxed(case: Case, by: Staff, written_by: frozenset[int]) -> None:
+    """The author approved what they wrote (allowed only by the one-person-unit setting): on the timeline."""
+    if by.id in written_by:
+        db.session.add(CaseEvent(case=case, actor_id=by.id, action="four_eyes_relaxed", from_state=case.state,
+                                 to_state=case.state, note=""))
 
 
 def _pending_reply(case: Case) -> Reply:
@@ -275,7 +305,8 @@ def _pending_reply(case: Case) -> Reply:
 def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
     """Approval sends the reply (through the outbox) and closes the case."""
     reply = _pending_reply(case)
-    transition(case, "approve_reply", by, expected_version=version)
+    transition(case, "approve_reply", by, expected_version=version)  # four eyes: cases.workflow, core.policy
+    _four_eyes_relaxed(case, by, reply.authors())
     reply.status, reply.decided_by_id, reply.decided_at = ReplyStatus.SENT.value, by.id, utcnow()
     documents.allocate_document_number(reply)  # 發文字號, once per sent reply
     _close(case, today())
@@ -361,6 +392,7 @@ def approve_extension(case: Case, by: Staff, *, version: int | None = None) -> E
     if extension is None:
         raise TransitionRefused(_("There is no extension request awaiting a decision."), 409)
     transition(case, "approve_extension", by, note=f"+{extension.days}", expected_version=version)
+    _four_eyes_relaxed(case, by, frozenset({extension.requested_by_id}))
     extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.APPROVED.value, by.id, utcnow()
     previous_due = case.due_on
     deadlines.recompute(case, cause="extension", detail=f"+{extension.days}", actor_id=by.id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cases import deadlines, homes, privacy, statistics
 from cases.actions import available, perform
 from cases.case_file import Attachment
+from cases.diffs import changes
 from cases.labels import (
     ACTION_LABELS,
     CAUSE_LABELS,
@@ -28,8 +29,9 @@ from cases.labels import (
 )
 from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
 from cases.queries import QUEUES, CaseFilter, default_queue, filtered, glance, load_case_page, page_of
-from cases.services import find_case
-from cases.workflow import TransitionRefused
+from cases.services import find_case, returned_reply
+from cases.workflow import TransitionRefused, approver_names, authors
+from core import policy
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.clock import today
 from core.extensions import db
@@ -172,7 +174,42 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         cause_labels=CAUSE_LABELS,
         pending_reply=next((r for r in reversed(case.replies) if r.status == "draft"),
                                                         None),
+        returned_reply=returned_reply(case) if "draft-reply" in actions else None,
+        four_eyes_notes=_four_eyes_notes(case), version_changes=_version_changes(case),
     ), status
+
+
+def _four_eyes_notes(case: Case) -> list[str]:
+    """For whoever wrote what awaits approval (a reply, an extension): who may approve it instead (four eyes)."""
+    notes = []
+    pending = {"approve_reply": case.state == "awaiting_approval",
+               "approve_extension": case.is_open and any(e.status == "requested" for e in case.extensions)}
+    for action, waiting in pending.items():
+        written_by = authors(case, action) if waiting else frozenset()
+        if current_user.id not in written_by:
+            continue
+        names = approver_names(case, action)
+        if names and action == "approve_reply":
+            notes.append(_("You drafted this reply, so you cannot approve it yourself (four eyes). It may be "
+                           "approved by: %(names)s.", names=names))
+        elif names:
+            notes.append(_("You requested this extension, so you cannot approve it yourself (four eyes). It may be "
+                           "approved by: %(names)s.", names=names))
+        elif policy.four_eyes_relaxed(case.unit_id, written_by, today()):
+            notes.append(_("Nobody else may approve what you wrote here: as the unit has no one else, you may "
+                           "approve it yourself, and the timeline will record that the four-eyes rule was relaxed."))
+        else:
+            notes.append(_("Nobody else may approve what you wrote here: an administrator can name a deputy, or "
+                           "relax the four-eyes rule for one-person units."))
+    return notes
+
+
+def _version_changes(case: Case) -> dict[int, Markup]:
+    """Each later version of a reply: what changed from the version before it."""
+    removed, added = _("removed:"), _("added:")
+    return {later.id: changes(earlier.body, later.body, removed=removed, added=added)
+            for reply in case.replies for earlier, later in zip(reply.versions, reply.versions[1:],
+                                                                           strict=False)}
 
 
 @bp.route("/staff/cases/<number>")

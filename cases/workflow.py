@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent, CaseState, ExtensionStatus, ReplyStatus
+from core import policy
 from core.accounts.models import Role, Staff
+from core.clock import today
 from core.db import utcnow
 from core.errors import DomainError
 from core.extensions import db
@@ -23,10 +25,13 @@ class Transition:
     target: CaseState | None          # None: the state does not change (an event on the timeline only)
     roles: frozenset[Role]
     unit_bound: bool                  # the actor must belong to the case's unit
+    # A decision on what someone put forward (a reply, an extension): the deciders of core.policy may take it too.
+    decision: bool = False
+    four_eyes: bool = False           # whoever put it forward may not take it (unless relaxed: core.policy)
 
 
-def _t(sources, target, roles, unit_bound=False) -> Transition:  # noqa: ANN001
-    return Transition(frozenset(sources), target, frozenset(roles), unit_bound)
+def _t(sources, target, roles, unit_bound=False, decision=False, four_eyes=False) -> Transition:  # noqa: ANN001
+    return Transition(frozenset(sources), target, frozenset(roles), unit_bound, decision, four_eyes)
 
 
 INTAKE = {Role.INTAKE, Role.ADMIN}
@@ -41,11 +46,12 @@ TRANSITIONS: dict[str, Transition] = {
     "assign": _t({S.ROUTED, S.IN_PROGRESS}, S.IN_PROGRESS, {Role.SUPERVISOR}, unit_bound=True),
     "return_to_intake": _t({S.ROUTED}, S.REGISTERED, {Role.SUPERVISOR}, unit_bound=True),
     "draft_reply": _t({S.IN_PROGRESS}, S.AWAITING_APPROVAL, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
-    "approve_reply": _t({S.AWAITING_APPROVAL}, S.CLOSED, {Role.SUPERVISOR}, unit_bound=True),
-    "return_reply": _t({S.AWAITING_APPROVAL}, S.IN_PROGRESS, {Role.SUPERVISOR}, unit_bound=True),
+    "approve_reply": _t({S.AWAITING_APPROVAL}, S.CLOSED, {Role.SUPERVISOR}, unit_bound=True, decision=True,
+                        four_eyes=True),
+    "return_reply": _t({S.AWAITING_APPROVAL}, S.IN_PROGRESS, {Role.SUPERVISOR}, unit_bound=True, decision=True),
     "request_extension": _t(WORKING, None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
-    "approve_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
-    "refuse_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True),
+    "approve_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True, decision=True, four_eyes=True),
+    "refuse_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True, decision=True),
     # 移請政風室: any handler or supervisor of the unit, in any state (a closed case may reveal misconduct).
     "refer_to_ethics": _t(set(S), None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
 }
@@ -56,12 +62,37 @@ class TransitionRefused(DomainError):
 
 
 def allowed(case: Case, action: str, user: Staff) -> bool:
-    return _refusal(case, TRANSITIONS[action], user) is None
+    return _refusal(case, action, user) is None
 
 
-def _refusal(case: Case, rule: Transition, user: Staff) -> str | None:
-    """Why `user` may not take `rule` on the case ("role", "unit", "state"), or None. The case page asks for
-    every action: no message is translated and no exception raised for those it does not offer."""
+def authors(case: Case, action: str) -> frozenset[int]:
+    """Who put forward what the decision `action` decides: the pending reply's writers, the pending extension's
+    requester (none when nothing is pending)."""
+    if action in ("approve_reply", "return_reply"):
+        reply = next((r for r in reversed(case.replies) if r.status == ReplyStatus.DRAFT), None)
+        return reply.authors() if reply is not None else frozenset()
+    extension = next((e for e in case.extensions if e.status == ExtensionStatus.REQUESTED), None)
+    return frozenset({extension.requested_by_id}) if extension is not None else frozenset()
+
+
+def _refusal(case: Case, action: str, user: Staff) -> str | None:
+    """Why `user` may not take `action` on the case ("role", "unit", "state", "four_eyes"), or None. The case page
+    asks for every action: no message is translated and no exception raised for those it does not offer."""
+    rule = TRANSITIONS[action]
+    refusal = _by_table(case, rule, user)
+    if not rule.decision or refusal == "state":
+        return refusal
+    if refusal is not None:  # not a supervisor of the unit: a deputy standing in, or the parent unit's supervisor
+        written_by = authors(case, action)
+        return None if policy.may_decide(user, case.unit_id, written_by, today()) else refusal
+    if rule.four_eyes:
+        written_by = authors(case, action)
+        if user.id in written_by and not policy.four_eyes_relaxed(case.unit_id, written_by, today()):
+            return "four_eyes"
+    return None
+
+
+def _by_table(case: Case, rule: Transition, user: Staff) -> str | None:
     if not user.has_role(*rule.roles):
         return "role"
     if rule.unit_bound and case.unit_id != user.unit_id:
@@ -75,7 +106,15 @@ def check(case: Case, action: str, user: Staff) -> Transition:
     from flask_babel import gettext as _
 
     rule = TRANSITIONS[action]
-    refusal = _refusal(case, rule, user)
+    refusal = _refusal(case, action, user)
+    if refusal == "four_eyes":
+        names = approver_names(case, action)
+        if names:
+            raise TransitionRefused(_("You wrote this yourself, so someone else must approve it (four eyes). "
+                                      "It may be approved by: %(names)s.", names=names), 403)
+        raise TransitionRefused(_("You wrote this yourself, so someone else must approve it (four eyes), and "
+                                  "nobody else may: an administrator can name a deputy or relax the rule for "
+                                  "one-person units."), 403)
     if refusal == "role":
         raise TransitionRefused(_("Your role does not allow this action."), 403)
     if refusal == "unit":
@@ -112,3 +151,13 @@ def transition(case: Case, action: str, user: Staff | None, note: str = "",
                       from_state=before, to_state=case.state, note=note)
     db.session.add(event)
     return event
+
+
+def approver_names(case: Case, action: str) -> str:
+    """The names of those who may take the decision `action` instead of its authors, in the reader's language's
+    list style ("" when nobody may)."""
+    from flask_babel import get_locale
+
+    rows = policy.deciders(case.unit_id, authors(case, action), today())
+    separator = "、" if str(get_locale() or "").startswith("zh") else ", "
+    return separator.join(row.name for row in rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -74,19 +75,31 @@ class CaseScope:
     everything: bool = False
     unit_id: int | None = None
     confidential: bool = False  # also every confidential case, whatever its unit (the ethics office)
+    sub_units: bool = False     # also the cases of the unit's sub-units (a supervisor: they may approve there)
 
     def admits(self, case: Any) -> bool:
         if self.everything:
             return True
         if self.confidential and case.confidential:
             return True
-        return self.unit_id is not None and case.unit_id == self.unit_id
+        if self.unit_id is not None and case.unit_id == self.unit_id:
+            return True
+        return (self.sub_units and self.unit_id is not None and case.unit_id is not None
+                and case.unit.parent_id == self.unit_id)
 
     def clause(self, model: Any) -> ColumnElement[bool]:
         """The same rule as a WHERE clause over `model` (a mapped class with unit_id and confidential)."""
         if self.everything:
             return true()
         own_unit = model.unit_id == self.unit_id if self.unit_id is not None else false()
+        if self.sub_units and self.unit_id is not None:
+            from sqlalchemy import select
+
+            from core.accounts.models import Unit
+
+            # One semi-join on the units (the unit and its children), which the planner serves from the index.
+            own_unit = model.unit_id.in_(select(Unit.id).where(or_(Unit.id == self.unit_id,
+                                                                   Unit.parent_id == self.unit_id)))
         return or_(own_unit, model.confidential.is_(True)) if self.confidential else own_unit
 
 
@@ -94,7 +107,8 @@ def case_scope(user: Any) -> CaseScope:
     if user.has_role(*AGENCY_WIDE):
         return CaseScope(everything=True)
     # The ethics office sees every confidential case (it decides who may see the reporter).
-    return CaseScope(unit_id=user.unit_id, confidential=user.has_role(Role.ETHICS))
+    return CaseScope(unit_id=user.unit_id, confidential=user.has_role(Role.ETHICS),
+                     sub_units=user.has_role(Role.SUPERVISOR))
 
 
 def may_see_case(user: Any, case: Any) -> bool:
@@ -119,3 +133,64 @@ def require(action: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+# ---------------------------------------------------------------- four eyes (陳核: the writer does not approve)
+#
+# What a member of staff put forward for their unit — a reply they drafted or edited, an extension they requested —
+# is decided by someone else: another supervisor of the case's unit, the deputy (代理人) of a supervisor of the unit
+# who wrote it or is away, or a supervisor of the parent unit. The setting four_eyes_relaxed_for_one_person_units
+# lets the author approve when there is nobody else; the timeline then records it (cases/services.py).
+
+
+def deciders(unit_id: int | None, authors: frozenset[int], day: date) -> list[Any]:
+    """The people who may decide what `authors` put forward for the unit, authors left out, as rows (id, name),
+    in one statement. Kept for the request (the case page asks for several actions)."""
+    from flask import has_request_context, request
+
+    if unit_id is None:
+        return []
+    key = (unit_id, authors, day)
+    cache = getattr(request, "_deciders", None) if has_request_context() else None
+    if cache is not None and key in cache:
+        return cache[key]
+    from sqlalchemy import and_, select
+    from sqlalchemy.orm import aliased
+
+    from core.accounts.models import Staff, StaffRole, Unit
+    from core.extensions import db
+
+    supervisors = select(StaffRole.staff_id).where(StaffRole.role == Role.SUPERVISOR.value)
+    chief = aliased(Staff)
+    stands_in = select(chief.deputy_id).where(
+        chief.unit_id == unit_id, chief.active.is_(True), chief.deputy_id.is_not(None), chief.id.in_(supervisors),
+        or_(chief.id.in_(authors or [0]), and_(chief.away_from <= day, chief.away_until >= day)))
+    parent = select(Unit.parent_id).where(Unit.id == unit_id).scalar_subquery()
+    rows = db.session.execute(
+        select(Staff.id, Staff.name).where(
+            Staff.active.is_(True), Staff.id.not_in(authors or [0]),
+            or_(and_(Staff.unit_id == unit_id, Staff.id.in_(supervisors)),
+                and_(Staff.unit_id == parent, Staff.id.in_(supervisors)),
+                Staff.id.in_(stands_in)))
+        .order_by(Staff.name, Staff.id)).all()
+    if has_request_context():
+        if cache is None:
+            cache = request._deciders = {}  # type: ignore[attr-defined]
+        cache[key] = rows
+    return rows
+
+
+def may_decide(user: Any, unit_id: int | None, authors: frozenset[int], day: date) -> bool:
+    """Whether `user` is one of the deciders (a unit supervisor who wrote nothing needs no statement)."""
+    if user.id in authors:
+        return False
+    if user.unit_id == unit_id and user.has_role(Role.SUPERVISOR):
+        return True
+    return any(row.id == user.id for row in deciders(unit_id, authors, day))
+
+
+def four_eyes_relaxed(unit_id: int | None, authors: frozenset[int], day: date) -> bool:
+    """The author may approve: the setting allows it and nobody else may."""
+    from core.settings import get_setting
+
+    return bool(get_setting("four_eyes_relaxed_for_one_person_units")) and not deciders(unit_id, authors, day)

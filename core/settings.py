@@ -66,6 +66,9 @@ SPECS: dict[str, SettingSpec] = {
                                     "number when the handler has none)"),
     "document_number_prefix": SettingSpec("府陳字第", "The start of an outgoing document number (發文字號): the "
                                                   "number reads prefix + ROC year + 7-digit sequence + 號"),
+    "four_eyes_relaxed_for_one_person_units": SettingSpec(False, (
+        "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
+        "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it")),
 }
 
 

@@ -254,6 +254,9 @@ SETTING_HELP = {
     "follow_up_max_working_days": _l("Working days a follow-up may take with the supervisor's extension"),
     "transfer_and_not_handled_notices": _l("Mail the petitioner when a case is transferred or registered as not "
                                            "handled"),
+    "four_eyes_relaxed_for_one_person_units": _l(
+        "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
+        "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it"),
 }
 
 MAX_SETTING_NUMBER = 100_000
