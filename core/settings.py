@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time as monotonic_clock
@@ -92,6 +93,7 @@ def parse_clock(value: str) -> time:
 # transaction commits, and the transaction itself sees its own change); other processes see it within that time.
 _cache: dict[Any, tuple[float, dict[str, Any]]] = {}
 _cache_lock = threading.Lock()
+_generation = 0  # bumped by forget_cached(): a read that began before a change is not kept
 _WRITTEN = "settings_written"
 
 
@@ -99,8 +101,10 @@ def get_setting(key: str) -> Any:
     spec = SPECS[key]
     written = db.session.info.get(_WRITTEN)
     if written and key in written:
-        return written[key]
-    return _stored().get(key, spec.default)
+        return copy.deepcopy(written[key])
+    value = _stored().get(key, spec.default)
+    # A dict or list setting is the cache's own object: a caller changing it must not change it for everyone.
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _stored() -> dict[str, Any]:
@@ -109,15 +113,27 @@ def _stored() -> dict[str, Any]:
     now = monotonic_clock.monotonic()
     if cached is not None and now - cached[0] < current_app.config["SETTINGS_CACHE_SECONDS"]:
         return cached[1]
+    generation = _generation
     values = {key: value for key, value in db.session.execute(select(Setting.key, Setting.value))}
-    with _cache_lock:
-        _cache[url] = (now, values)
+    # A transaction that has written settings reads its own uncommitted rows: those are not for everyone.
+    if not db.session.info.get(_WRITTEN):
+        with _cache_lock:
+            if generation == _generation:
+                _cache[url] = (now, values)
     return values
+
+
+def fresh_settings() -> dict[str, Any]:
+    """Every setting as stored now, past the cache (the administration page shows what was just saved)."""
+    stored = {key: value for key, value in db.session.execute(select(Setting.key, Setting.value))}
+    return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
 
 
 def forget_cached() -> None:
     """Drop what was read (after the table was changed other than through set_setting)."""
+    global _generation
     with _cache_lock:
+        _generation += 1
         _cache.clear()
 
 
@@ -131,8 +147,8 @@ def _changed_settings_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _changed_settings_rolled_back(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(_WRITTEN, None)
+    if not session.in_nested_transaction() and session.info.pop(_WRITTEN, None):
+        forget_cached()
 
 
 def set_setting(key: str, value: Any, by_id: int | None = None) -> None:

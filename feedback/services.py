@@ -121,19 +121,25 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         },
         secrets={"link": external_url("feedback.verify", token=token)}, confidential=bool(data.confidential),
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The submission, who wrote it and the verification mail in one statement: one round trip.
-        written = db.session.execute(prepared("intake", _one_statement), {
-            **{f"s_{k}": v for k, v in row.items()}, **{f"p_{k}": v for k, v in identity.items()},
-            **{f"o_{k}": v for k, v in mail.items()}}).first()
-        submission_id, message_id = written if written else (None, None)
-    else:
-        submission_id = db.session.execute(prepared("submission", lambda: insert_or_ignore(
-            Submission.__table__, "idempotency_digest").returning(Submission.id)), row).scalar()
-        message_id = None
-    if submission_id is None:  # the same key and letter again: the first submission answers
+    for _attempt in range(2):
+        if db.session.get_bind().dialect.name == "postgresql":
+            # The submission, who wrote it and the verification mail in one statement: one round trip.
+            written = db.session.execute(prepared("intake", _one_statement), {
+                **{f"s_{k}": v for k, v in row.items()}, **{f"p_{k}": v for k, v in identity.items()},
+                **{f"o_{k}": v for k, v in mail.items()}}).first()
+            submission_id, message_id = written if written else (None, None)
+        else:
+            submission_id = db.session.execute(prepared("submission", lambda: insert_or_ignore(
+                Submission.__table__, "idempotency_digest").returning(Submission.id)), row).scalar()
+            message_id = None
+        if submission_id is not None:
+            break
+        # The same key and letter again: the first submission answers (unless it was purged meanwhile).
         first = db.session.scalar(select(Submission).where(Submission.idempotency_digest == digest))
-        return Accepted(first.id, first.email, first.verification_expires_at), False
+        if first is not None:
+            return Accepted(first.id, first.email, first.verification_expires_at), False
+    if submission_id is None:  # pragma: no cover - collided twice with a submission purged each time
+        raise RuntimeError("a retried submission collided twice with a purged first one")
     if message_id is None:
         db.session.execute(prepared("identity", lambda: insert(PetitionerIdentity.__table__)),
                            {"submission_id": submission_id, **identity})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -77,6 +78,7 @@ class _Publisher:
     stalls the requests do not wait for it. A mail leaves at most LINGER later than it would have."""
 
     LINGER = 0.1
+    BATCH = 20  # messages per task: a worker sends them one after another, others take the next task
 
     def __init__(self) -> None:
         self._waiting: queue.SimpleQueue[tuple[object, list[int]]] = queue.SimpleQueue()
@@ -105,11 +107,29 @@ class _Publisher:
                 except queue.Empty:
                     break
                 batches.setdefault(task, []).extend(ids)
-            for task, ids in batches.items():
+            self._publish(batches)
+
+    def _publish(self, batches: dict[object, list[int]]) -> None:
+        for task, ids in batches.items():
+            for start in range(0, len(ids), self.BATCH):
+                chunk = ids[start:start + self.BATCH]
                 try:
-                    task.apply_async((ids,), retry=False)  # type: ignore[attr-defined]
+                    task.apply_async((chunk,), retry=False)  # type: ignore[attr-defined]
                 except Exception as exc:  # noqa: BLE001 - broker down: the relay catches up
-                    log.warning("broker unavailable, outbox %s waits for the relay: %s", ids, exc)
+                    log.warning("broker unavailable, outbox %s waits for the relay: %s", chunk, exc)
+
+    def flush(self) -> None:
+        """At exit (a worker restarted by gunicorn): publish what is still waiting rather than leave it to the
+        relay's next round."""
+        batches: dict[object, list[int]] = {}
+        while True:
+            try:
+                task, ids = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            batches.setdefault(task, []).extend(ids)
+        self._publish(batches)
 
 
 _publisher = _Publisher()
+atexit.register(_publisher.flush)

@@ -20,7 +20,7 @@ from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.accounts.services import create_staff, find_staff, find_unit, set_active
 from core.errors import DomainError
 from core.extensions import db
-from core.settings import SPECS, get_setting, parse_clock, set_setting
+from core.settings import SPECS, fresh_settings, parse_clock, set_setting
 from core.signals import unit_deactivating
 
 
@@ -318,9 +318,9 @@ def parse_settings(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
 
 def save_settings(values: dict[str, Any], by: Staff) -> list[str]:
     """Store every changed value (one transaction, the request's) and audit each; returns the changed keys."""
-    changed = []
+    changed, stored = [], fresh_settings()  # the audit's old value as stored, not as this process cached it
     for key, value in values.items():
-        old = get_setting(key)
+        old = stored[key]
         if old == value:
             continue
         try:

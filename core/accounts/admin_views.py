@@ -26,7 +26,7 @@ from core.hygiene import BadInput, parse_date
 from core.pagination import keyset_page
 from core.periods import period_from
 from core.policy import can, require
-from core.settings import SPECS, get_setting
+from core.settings import SPECS, fresh_settings, get_setting
 
 bp = Blueprint("admin", __name__, template_folder="../templates")
 
@@ -330,7 +330,7 @@ def _setting_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
 def settings():
     form = CsrfForm()
     status, errors = 200, {}
-    values = {key: get_setting(key) for key in SPECS}
+    values = fresh_settings()  # what was just saved, whichever web process saved it
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
