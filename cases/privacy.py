@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cases import staff_notices
 from cases.models import Case, IdentityReveal, PersonalDataAccess
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff
@@ -60,6 +61,7 @@ def request_reveal(case: Case, by: Staff, reason: str) -> IdentityReveal:
     reveal = IdentityReveal(case_id=case.id, requested_by_id=by.id, reason=reason[:2000])
     db.session.add(reveal)
     db.session.flush()
+    staff_notices.reveal_requested(reveal, by)  # the ethics officers are told
     return reveal
 
 
@@ -74,6 +76,7 @@ def decide_reveal(reveal: IdentityReveal, by: Staff, approve: bool, note: str) -
     reveal.decision_note = note.strip()[:2000]
     reveal.valid_until = utcnow() + REVEAL_VALID if approve else None
     db.session.flush()
+    staff_notices.reveal_decided(reveal, by)  # the requester is told, with the reason
     return reveal
 
 

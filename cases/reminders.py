@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from cases import staff_notices
 from cases.case_file import Submission
 from cases.deadlines import load_calendar
 from cases.models import UNIT_OPEN_STATES, Case, ReminderLedger
@@ -196,11 +197,13 @@ def sweep(today: date) -> dict[str, int]:
 
     now, context = utcnow(), _Contexts()
     outgoing: list[dict] = []
+    in_app: list[tuple] = []  # the same reminders on the notifications page (cases/staff_notices.py)
     claimed = _claim("due_soon", soon, now)
     for row in (r for r in soon if r.id in claimed):
         person = _working_person(row, today)
-        outgoing += _messages("due_soon", "reminder_due_soon", context(row), row,
-                              [person] if person else supervisors.get(row.unit_id, []))
+        people = [person] if person else supervisors.get(row.unit_id, [])
+        outgoing += _messages("due_soon", "reminder_due_soon", context(row), row, people)
+        in_app += [("due_soon", row, p.email) for p in people]
         sent["due_soon"] += 1
 
     claimed = _claim("due_today", today_rows, now)
@@ -210,6 +213,7 @@ def sweep(today: date) -> dict[str, int]:
         if person:
             people[person.email] = person
         outgoing += _messages("due_today", "reminder_due_today", context(row), row, list(people.values()))
+        in_app += [("due_today", row, email) for email in people]
         sent["due_today"] += 1
     enqueue_many(outgoing)
 
@@ -236,7 +240,9 @@ def sweep(today: date) -> dict[str, int]:
                                     "name": staff.name, "today": str(today), "cases": cases, "total": len(rows),
                                     "list_url": list_url, "agency": current_app.config["AGENCY_NAME"]},
                                 key=f"overdue_digest:{staff.id}:{today}"))
+            in_app.append(("overdue", len(rows), staff.email))
             sent["overdue_digest"] += 1
         enqueue_many(digests)
+    staff_notices.reminders_shown(in_app, today)
     db.session.flush()
     return sent

@@ -12,6 +12,8 @@ BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": timedelta(minutes=30)},
     "sweep-surveys": {"task": "surveys.sweep", "schedule": timedelta(hours=1)},
     "erase-expired-identities": {"task": "feedback.erase_expired_identities", "schedule": timedelta(days=1)},
+    # Staff who chose a daily digest of their notices get it at the first run from 08:00 Taipei.
+    "staff-notice-digests": {"task": "notifications.send_staff_digests", "schedule": timedelta(hours=1)},
     "ethics-monthly-report": {"task": "reports.ethics_monthly_report", "schedule": timedelta(hours=1)},
     "purge-unverified-submissions": {
         "task": "feedback.purge_unverified",

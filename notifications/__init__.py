@@ -20,8 +20,9 @@ def _on_password_reset_requested(staff, link: str, expires_at, reset_id: int, **
 
 
 def init_app(app: Flask) -> None:
-    from notifications import cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+    from notifications import cli, notice_views, staff_notices, tasks, views  # noqa: F401 - the Celery tasks
 
     app.register_blueprint(views.bp)
+    notice_views.init_app(app)  # the staff notifications page and the header's unread count
     app.cli.add_command(cli.outbox_cli)
     password_reset_requested.connect(_on_password_reset_requested, weak=False)

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
@@ -51,3 +51,31 @@ class OutboxMessage(db.Model):
     # When a worker died mid-send and the relay gave the message back: what an administrator reads.
     recovered_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffNotice(db.Model):
+    """What a member of staff was told (a case routed to their unit, a reply to approve, …): shown on their
+    notifications page and mailed at once or in the daily digest. The text is rendered when read, in the
+    reader's language, from `kind` and `params` (case number and subject, or a neutral text for a
+    confidential case: never a petitioner's identity)."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (
+        # The header's unread count and the page: one person's notices, unread first.
+        Index("ix_staff_notices_staff_read", "staff_id", "read_at"),
+        # The daily digest: notices held back from mail.
+        Index("ix_staff_notices_held", "staff_id", postgresql_where=text("mailed_at IS NULL"),
+              sqlite_where=text("mailed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # One notice per cause and person: a retried request or a second sweep adds nothing.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it went to the outbox (at once, or in a digest); NULL while it waits for the digest.
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

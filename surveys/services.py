@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from cases import staff_notices
 from cases.case_file import about
 from cases.deadlines import load_calendar
 from core.accounts.models import Role, Staff
@@ -186,6 +187,7 @@ def _open_follow_up(response: SurveyResponse) -> SurveyFollowUp:
                                original_due_on=due)
     db.session.add(follow_up)
     db.session.flush()
+    staff_notices.follow_up_opened(follow_up.id, follow_up.unit_id, due)  # the unit's supervisors are told
     return follow_up
 
 

@@ -57,6 +57,8 @@ class Staff(UserMixin, db.Model):
     away_until: Mapped[date | None] = mapped_column(Date)
     # Telephone (with extension) printed as the contact on letters the staff member handles.
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Staff notices by mail: each at once ("immediate") or held for one digest a day ("daily").
+    notice_delivery: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
 
     unit: Mapped[Unit] = relationship()
     deputy: Mapped[Staff | None] = relationship(remote_side=[id])

@@ -117,6 +117,20 @@ def account():
                            may_manage_staff=can(current_user, "manage_staff")), status
 
 
+NOTICE_DELIVERIES = ("immediate", "daily")
+
+
+@bp.route("/staff/account/notices", methods=["POST"])
+@require("manage_own_account")
+def notice_delivery():
+    """How one's staff notices are mailed: each at once, or one digest a day (the notifications page has all)."""
+    choice = request.form.get("delivery", "")
+    if choice in NOTICE_DELIVERIES:
+        current_user._get_current_object().notice_delivery = choice
+        flash(_("Your choice of notification mail is saved."), "success")
+    return redirect(url_for("accounts.account"), code=303)
+
+
 @bp.route("/staff/tokens", methods=["GET", "POST"])
 @require("manage_own_tokens")
 def tokens():
