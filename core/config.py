@@ -117,6 +117,10 @@ def validate_config(app: Flask) -> None:
     if base.scheme not in ("http", "https") or not base.netloc:
         raise ConfigError("BASE_URL must be an absolute http(s) URL")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not config.get("CODE_HASH_KEY") \
+            and not config.get("TESTING"):
+        app.logger.warning("CODE_HASH_KEY is not set: access codes and survey links are keyed with SECRET_KEY, "
+                           "and rotating SECRET_KEY would make them all unusable")
     if base.scheme == "https":
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
