@@ -182,7 +182,8 @@ QUEUE_PAGES = [
 ]
 
 # The most statements a queue page may send, whatever its rows (a failure lists them):
-#   the signed-in member of staff and their roles (Flask-Login's user loader, core/accounts) ........ 2
+#   the signed-in member of staff with their roles (Flask-Login's user loader, core/accounts) ......... 1
+#   the header's unread notifications (one count on the (staff_id, read_at) index, notifications) ..... 1
 #   the agency's calendar overrides and the official calendar's key (for "due soon") ................ 2
 #   the page of cases with their submission, unit and handler (one statement, joins) .................. 1
 #   the overdue and due-soon counts at a glance (one statement) ........................................ 1
@@ -317,7 +318,7 @@ def test_role_homes_send_the_same_statements_for_n_and_3n_cases(app, db):
 
 # The most statements the case page may send, however many events, extensions, replies, attachments and
 # people its history has (a failure lists them):
-#   the signed-in member of staff and their roles ...................................................... 2
+#   the signed-in member of staff with their roles; the header's unread notifications count ............ 2
 #   the case with its unit, handler, submission, petitioner, attachments and extensions (one statement) . 1
 #   its timeline with each event's actor; its replies ................................................... 2
 #   the agency's calendar overrides and the official calendar's key (the days left of an open case) ... 2
