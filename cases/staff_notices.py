@@ -21,7 +21,9 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseEvent, Extension, ExtensionStatus, IdentityReveal, Reply, ReplyStatus
+from cases.workflow import authors
 from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.clock import today
 from notifications.staff_notices import case_params, notify, record_shown
 
 _EVENTS_KEY = "staff_notice_events"
@@ -81,13 +83,27 @@ def _returned_to_intake(case: Case, ev: CaseEvent) -> Recipients:
     return "returned_to_intake", _with_role(Role.INTAKE), {"reason": ev.note}
 
 
+def _deciders(case: Case, decision: str) -> list[Staff]:
+    """Who may approve what was put forward (four eyes): the unit's supervisors who did not write it; when there
+    is none, the others core.policy lets decide (a supervisor's deputy, the parent unit's supervisors)."""
+    from core.extensions import db
+    from core.policy import deciders
+
+    written_by = authors(case, decision)
+    people = [p for p in supervisors(case.unit_id) if p.id not in written_by]
+    if people:
+        return people
+    ids = [row.id for row in deciders(case.unit_id, written_by, today())]
+    return list(db.session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.id))) if ids else []
+
+
 def _reply_drafted(case: Case, ev: CaseEvent) -> Recipients:
-    return "reply_awaiting", supervisors(case.unit_id), {}
+    return "reply_awaiting", _deciders(case, "approve_reply"), {}
 
 
 def _extension_requested(case: Case, ev: CaseEvent) -> Recipients:
     extension = _latest(Extension, case, Extension.status == ExtensionStatus.REQUESTED.value)
-    return "extension_awaiting", supervisors(case.unit_id), {"days": extension.days if extension else ""}
+    return "extension_awaiting", _deciders(case, "approve_extension"), {"days": extension.days if extension else ""}
 
 
 def _reply_decided(kind: str, status: ReplyStatus) -> Callable[[Case, CaseEvent], Recipients]:

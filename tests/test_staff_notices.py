@@ -267,3 +267,18 @@ def test_deadline_reminders_are_on_the_notifications_page_too(app, db, smtp):
     _sweep(app, THURSDAY)
     chief = staff_client(app, "roads.chief@example.tw").get("/staff/notifications").text
     assert "1 件案件逾期" in chief
+
+
+def test_what_a_supervisor_drafted_goes_to_who_may_approve_it(app, db, smtp):
+    from tests.support import make_staff
+
+    make_agency(db)
+    make_staff("roads.second@example.tw", ["supervisor"], "ROADS", name="副處長")
+    db.session.commit()
+    number = _routed(app, db, smtp)
+    assert _told(smtp) == ["roads.chief@example.tw", "roads.second@example.tw"]
+    chief = staff_client(app, "roads.chief@example.tw")
+    act(chief, number, "assign", handler="roads.chief@example.tw")
+    assert _told(smtp) == []  # nobody is told of their own action
+    assert act(chief, number, "draft-reply", body="答覆。", outcome="met").status_code == 303
+    assert _told(smtp) == ["roads.second@example.tw"]  # four eyes: not the one who drafted it
