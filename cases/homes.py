@@ -198,7 +198,7 @@ def secretariat_section(user: Staff, today: date, soon_until: date, sort: str, u
 def ethics_section(user: Staff) -> dict[str, Any]:
     """The ethics office's integrity cases, the referrals not yet taken up and the requests to see a reporter's
     identity awaiting a decision (each decided at /staff/ethics)."""
-    cases = _list("integrity", user, and_(Case.unit_id == user.unit_id, Case.state.in_(OPEN_STATES)), "due", "",
+    cases = _list("integrity", user, and_(Case.unit_id == user.unit_id, Case.state.in_(UNIT_OPEN_STATES)), "due", "",
                   link_args={"queue": "unit"})
     referrals, reveals = db.session.execute(select(
         select(func.count()).select_from(EthicsReferral).where(EthicsReferral.ethics_case_id.is_(None))

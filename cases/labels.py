@@ -50,6 +50,7 @@ STAT_HEADINGS = {
     "not_handled": _l("Not handled"),
     "transferred_or_not_handled_on_time": _l("Transferred or not handled by the routing date"),
     "transferred_or_not_handled_late": _l("Transferred or not handled after the routing date"),
+    "routing_overdue": _l("Not yet routed, past the routing date"),
 }
 
 # Timeline actions (CaseEvent.action): what happened, in the reader's language.

@@ -32,6 +32,8 @@ class StatRow:
     not_handled: int = 0
     transferred_or_not_handled_on_time: int = 0
     transferred_or_not_handled_late: int = 0
+    # Still waiting for intake (not routed, transferred or declared "not handled") after the routing date (I5).
+    routing_overdue: int = 0
 
 
 COLUMNS = [f.name for f in fields(StatRow)]
@@ -59,14 +61,16 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
     received_month = _month(Case.received_on)
     received = db.session.execute(
         select(received_month, unit_code, unit_name, Case.channel, func.count(),
-               func.sum(when((Case.state.in_(OPEN_STATES) & (Case.due_on < today), 1), else_=0)))
+               func.sum(when((Case.state.in_(OPEN_STATES) & (Case.due_on < today), 1), else_=0)),
+               func.sum(when(((Case.state == CaseState.REGISTERED.value) & (Case.routing_due_on < today), 1),
+                             else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(Case.received_on.between(start, end))
         .group_by(received_month, unit_code, unit_name, Case.channel)
     )
-    for month, code, name, channel, count, overdue in received:
+    for month, code, name, channel, count, overdue, routing_overdue in received:
         r = row(month, code, name, channel)
-        r.received, r.open_overdue = count, int(overdue or 0)
+        r.received, r.open_overdue, r.routing_overdue = count, int(overdue or 0), int(routing_overdue or 0)
 
     closed_month = _month(Case.closed_on)
     closed = db.session.execute(

@@ -268,3 +268,22 @@ def test_a_person_with_several_roles_gets_a_section_per_role(app, db):
     page = staff_client(app, "both@example.tw").get("/staff/").text
     assert 'aria-labelledby="home-supervisor"' in page and 'aria-labelledby="home-handler"' in page
     assert 'aria-labelledby="home-intake"' not in page
+
+
+def test_statistics_count_the_cases_still_waiting_for_intake_past_their_routing_date(app, db):
+    """The routing milestone (I5) in the statistics: transfers and "not handled" were already counted against it
+    (tests/test_due_dates.py); a case not yet routed after its routing date is counted too, by month of receipt."""
+    from core.clock import today
+
+    make_agency(db)
+    late = _case(app, db, days_ago=7)
+    _case(app, db)  # received today: its routing date has not passed
+    _case(app, db, unit="ROADS", days_ago=7)  # routed: not waiting
+    secretariat = staff_client(app, "secretariat@example.tw")
+    day = today()
+    text = secretariat.get(f"/staff/statistics.csv?from={day.replace(day=1) - timedelta(days=40)}&to={day}").text
+    header, *rows = [line.split(",") for line in text.lstrip("\ufeff").strip().splitlines()]
+    assert "routing_overdue" in header
+    total = sum(int(dict(zip(header, r, strict=True))["routing_overdue"]) for r in rows)
+    assert total == 1 and late.routing_due_on < day
+    assert "逾分文期限尚未分文" in secretariat.get("/staff/statistics").text
