@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from cases.case_file import Submission
@@ -26,10 +26,9 @@ from cases.models import (
     CaseEvent,
     CaseState,
     EthicsReferral,
-    Extension,
-    ExtensionStatus,
     IdentityReveal,
 )
+from cases.queries import awaiting_decision
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.extensions import db
@@ -136,8 +135,6 @@ def supervisor_section(user: Staff, today: date, soon_until: date, sort: str) ->
     """The unit's cases not yet assigned (待分派), due soon and overdue (the unit's, not only mine), replies and
     extensions awaiting my decision, and what other domains add (the unit's follow-ups due)."""
     mine = Case.unit_id == user.unit_id
-    pending_extension = exists().where(Extension.case_id == Case.id,
-                                       Extension.status == ExtensionStatus.REQUESTED.value)
     return {
         "unassigned": _list("unassigned", user, and_(mine, Case.state == CaseState.ROUTED.value), sort, "",
                             link_args={"queue": "unit", "state": CaseState.ROUTED.value}),
@@ -145,9 +142,8 @@ def supervisor_section(user: Staff, today: date, soon_until: date, sort: str) ->
                          "", link_args={"queue": "unit", "due": "overdue"}),
         "soon": _list("soon", user, and_(mine, Case.state.in_(UNIT_OPEN_STATES), _due_soon(today, soon_until)),
                       sort, "", link_args={"queue": "unit", "due": "soon"}),
-        "approval": _list("approval", user, and_(mine, or_(
-            Case.state == CaseState.AWAITING_APPROVAL.value,
-            and_(Case.state.in_(UNIT_OPEN_STATES), pending_extension))), sort, "", link_args={"queue": "approval"}),
+        "approval": _list("approval", user, and_(mine, awaiting_decision(user)), sort, "",
+                          link_args={"queue": "approval"}),  # four eyes: not what the user wrote (cases/queries.py)
         "handlers": db.session.execute(
             select(Staff.email, Staff.name).where(Staff.unit_id == user.unit_id, Staff.active.is_(True),
                                                   Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role.in_(

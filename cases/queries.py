@@ -94,11 +94,7 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
         query = query.where(or_(Case.handler_id == user.id, Case.handler_id.in_(deputising_for)),
                             Case.state.in_(UNIT_OPEN_STATES))
     elif f.queue == "approval":
-        pending_extension = exists().where(Extension.case_id == Case.id,
-                                           Extension.status == ExtensionStatus.REQUESTED.value)
-        query = query.where(Case.unit_id == user.unit_id,
-                            or_(Case.state == CaseState.AWAITING_APPROVAL.value,
-                                and_(Case.state.in_(UNIT_OPEN_STATES), pending_extension)))
+        query = query.where(Case.unit_id == user.unit_id, awaiting_decision(user))
     if f.channel:
         query = query.where(Case.channel == f.channel)
     if f.state:
@@ -112,6 +108,24 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
     if f.q:
         query = query.where(_text_match(f.q))
     return query
+
+
+def awaiting_decision(user: Staff) -> Any:
+    """A reply or an extension awaits a decision, and not by `user` alone: what they drafted, edited or requested
+    themselves is someone else's to approve (four eyes, core/policy.py), unless the one-person-unit setting relaxes
+    the rule. The approval queue and the supervisor's home list the same cases."""
+    from core.settings import get_setting
+
+    reply_waits = Case.state == CaseState.AWAITING_APPROVAL.value
+    extension = [Extension.case_id == Case.id, Extension.status == ExtensionStatus.REQUESTED.value]
+    if not get_setting("four_eyes_relaxed_for_one_person_units"):
+        written_by_user = select(Reply.id).where(
+            Reply.case_id == Case.id, Reply.status == "draft",
+            or_(Reply.drafted_by_id == user.id,
+                Reply.id.in_(select(ReplyVersion.reply_id).where(ReplyVersion.edited_by_id == user.id))))
+        reply_waits = and_(reply_waits, ~exists(written_by_user))
+        extension.append(Extension.requested_by_id != user.id)
+    return or_(reply_waits, and_(Case.state.in_(UNIT_OPEN_STATES), exists().where(*extension)))
 
 
 def _text_match(q: str):  # noqa: ANN202

@@ -79,8 +79,13 @@ def test_self_approval_is_refused_through_the_page_and_the_api_and_changes_nothi
     assert _reply_mails(smtp) == []
     assert _events(db, number) == events
 
+    # What awaits a decision is listed for those who may take it, not for its author: the queue and the home agree.
+    assert number not in chief.get("/staff/?queue=approval").text and number not in chief.get("/staff/").text
+    second = staff_client(app, "roads.second@example.tw")
+    assert number in second.get("/staff/?queue=approval").text and number in second.get("/staff/").text
+
     # Another supervisor of the unit approves.
-    assert act(staff_client(app, "roads.second@example.tw"), number, "approve-reply").status_code == 303
+    assert act(second, number, "approve-reply").status_code == 303
     assert _case(db, number).state == "closed"
     assert "本處已完成路面修補" in smtp.text(smtp.last_to("citizen@example.tw"))
 
