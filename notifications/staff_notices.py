@@ -12,6 +12,7 @@ the petitioner's identity is never a parameter.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -67,11 +68,11 @@ def render(kind: str, params: dict[str, Any]) -> str:
     text = TEXTS.get(kind)
     if text is None:
         return kind
-    values = {k: v for k, v in params.items() if isinstance(v, str | int | float)}
+    # A parameter a text (or its translation) names but the notice lacks reads as empty: a page never fails on it.
+    values = defaultdict(str, {k: v for k, v in params.items() if isinstance(v, str | int | float)})
     if "subject" in params and not params["subject"]:
         values["subject"] = _("a confidential case")
-    values.setdefault("reason", "")
-    rendered = str(text) % values if "%(" in str(text) else str(text)
+    rendered = str(text) % values
     if params.get("for_name"):
         rendered = _("On behalf of %(name)s, who is away: %(text)s", name=params["for_name"], text=rendered)
     return rendered
