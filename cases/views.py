@@ -56,7 +56,9 @@ def staff_home():
     # At a glance: what the user is accountable for that is overdue or due soon.
     at_a_glance = glance(current_user, f.queue, today(), soon_until)
     # /staff/ without a queue chosen opens on each role's home above the default queue (cases/homes.py).
-    home = None if "queue" in request.args else homes.build(
+    # A search or a filter asks for the list only: the homes' lists would show cases the search did not find.
+    listing = any(request.args.get(key) for key in ("queue", "q", "channel", "state", "due", "before"))
+    home = None if listing else homes.build(
         current_user, today(), soon_until, deadlines.load_calendar(), request.args.get("sort", ""), f.unit)
     return render_template(
         "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
