@@ -43,6 +43,7 @@ STAT_HEADINGS = {
     "closed": _l("Cases closed"),
     "closed_on_time": _l("Closed on time"),
     "closed_late": _l("Closed late"),
+    "on_time_rate": _l("On-time rate"),
     "closed_on_time_original": _l("On time against the original limit"),
     "open_overdue": _l("Open and overdue"),
     "average_days_used": _l("Average working days used"),

@@ -24,7 +24,6 @@ from cases.labels import (
     EXTENSION_LABELS,
     GROUND_LABELS,
     OUTCOME_LABELS,
-    STAT_HEADINGS,
     STATE_LABELS,
 )
 from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
@@ -273,8 +272,8 @@ def _period() -> tuple[date, date]:
 def statistics_page():
     start, end = _period()
     rows = statistics.statistics(start, end, today())
-    return render_template("cases/statistics.html", rows=rows, start=start, end=end, headings=STAT_HEADINGS,
-                           channel_labels=CHANNEL_LABELS)
+    return render_template("cases/statistics.html", rows=rows, start=start, end=end,
+                           table=statistics.table(rows))
 
 
 @bp.route("/staff/statistics.<fmt>")
@@ -287,7 +286,7 @@ def statistics_download(fmt: str):
         return Response(statistics.as_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt == "xlsx":
-        return Response(statistics.as_xlsx(rows, [str(STAT_HEADINGS[c]) for c in statistics.COLUMNS]),
+        return Response(statistics.as_xlsx(rows),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
     abort(404)

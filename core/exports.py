@@ -5,7 +5,12 @@ Cells are written as given, except that
 - a boolean is written as the caller's words (`Table.booleans`), never as Python's True/False;
 - None is an empty cell;
 - text that a spreadsheet would run as a formula (starting with = + - @, tab or CR) stays text: in CSV
-  it is prefixed with an apostrophe, in XLSX it is stored as a string cell (CSV/formula injection).
+  it is prefixed with an apostrophe, in XLSX it is stored as a string cell (CSV/formula injection);
+- a column of kind "percent" (a share, 0.875) is written as "87.5%" in CSV and as a number cell with the
+  format 0.0% in XLSX; a "date" column as an ISO date (a date cell in XLSX).
+
+`Table.typed(columns, rows)` builds a table from (label, kind) columns, so CSV, XLSX and the page's
+table render from one definition.
 """
 
 from __future__ import annotations
@@ -24,14 +29,39 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 
 
+KINDS = ("text", "int", "number", "percent", "bool", "date")
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: str = "text"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
 @dataclass(frozen=True)
 class Table:
     headings: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     booleans: tuple[str, str] | None = None   # the words for True and False; required if any cell is a bool
     caption: str | None = None                # an optional line above the headings (e.g. the period)
+    kinds: tuple[str, ...] | None = None      # one of KINDS per column; None: every column as given
+
+    @classmethod
+    def typed(cls, columns: list[Column], rows: list[list[Any]], booleans: tuple[str, str] | None = None,
+              caption: str | None = None) -> Table:
+        return cls(headings=[str(c.label) for c in columns], rows=rows, booleans=booleans, caption=caption,
+                   kinds=tuple(c.kind for c in columns))
+
+    def kind(self, column: int) -> str:
+        return self.kinds[column] if self.kinds is not None else "text"
 
     def __post_init__(self) -> None:
+        if self.kinds is not None and len(self.kinds) != len(self.headings):
+            raise ValueError(f"{len(self.kinds)} kinds for {len(self.headings)} headings")
         for number, row in enumerate(self.rows, start=1):
             if len(row) != len(self.headings):
                 raise ValueError(f"row {number} has {len(row)} cells for {len(self.headings)} headings")
@@ -57,8 +87,18 @@ def as_csv(table: Table) -> str:
         writer.writerow([_csv_text(table.caption)])
     writer.writerow([_csv_text(h) for h in table.headings])
     for row in table.rows:
-        writer.writerow([_csv_text(table.cell(v)) for v in row])
+        writer.writerow([_csv_text(_csv_value(table.cell(v), table.kind(i))) for i, v in enumerate(row)])
     return BOM + out.getvalue()
+
+
+def _csv_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "percent" and isinstance(value, (int, float, Decimal)):
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
 
 
 def _csv_text(value: Any) -> Any:
@@ -103,6 +143,12 @@ def _fill(sheet: Any, table: Table) -> None:
             cell = sheet.cell(row=line, column=column, value=value)
             if _looks_like_formula(value):
                 cell.data_type = "s"  # text, not a formula
+            elif table.kind(column - 1) == "percent" and isinstance(value, (int, float, Decimal)):
+                cell.number_format = "0.0%"
+            elif isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
             widths[column - 1] = max(widths[column - 1], _width(value))
     sheet.freeze_panes = f"A{3 if table.caption is not None else 2}"
     for column, width in enumerate(widths, start=1):

@@ -123,25 +123,36 @@ def _grouped(key, start: date, end: date, unit_code: str | None) -> list[dict]: 
     return rows
 
 
-def _table(figures: list[Figures], keys: list[str]) -> exports.Table:
-    headings = ["unit", "unit_name", "invitations", "responses", "response_rate", "suppressed", "satisfied_share",
-                "ci_low", "ci_high", *[f"mean_{k}" for k in keys], *[f"overall_{s}" for s in range(1, 6)]]
+def table(figures: list[Figures], questions: list[dict], locale: str) -> exports.Table:
+    """Satisfaction by unit as the reader sees it (in the request's language), for the page and both downloads:
+    the unit by name, rates as shares (written as percentages), "too few responses" as yes/no."""
+    from flask_babel import gettext
+
+    Column = exports.Column
+    columns = [Column(gettext("Unit")), Column(gettext("Invitations"), "int"), Column(gettext("Responses"), "int"),
+               Column(gettext("Response rate"), "percent"), Column(gettext("Too few responses"), "bool"),
+               Column(gettext("Share satisfied"), "percent"),
+               Column(gettext("95% CI, lower bound"), "percent"),
+               Column(gettext("95% CI, upper bound"), "percent"),
+               *[Column(gettext("Mean: %(question)s", question=q["zh"] if locale.startswith("zh") else q["en"]),
+                        "number") for q in questions],
+               *[Column(gettext("Overall answer %(score)s", score=s), "int") for s in range(1, 6)]]
     rows = []
     for f in figures:
         ci = f.satisfied_ci or [None, None]
-        rows.append([f.unit, f.unit_name, f.invitations, f.responses, f.response_rate, f.suppressed,
-                     f.satisfied_share, ci[0], ci[1], *[None if f.suppressed else f.means.get(k) for k in keys],
+        rows.append([f.unit_name or gettext("(no unit)"), f.invitations, f.responses, f.response_rate, f.suppressed,
+                     f.satisfied_share, ci[0], ci[1],
+                     *[None if f.suppressed else f.means.get(q["key"]) for q in questions],
                      *([None] * 5 if f.suppressed else f.distribution)])
-    # "True"/"False" are the words readers of this file (and tests/test_survey_aggregates.py) expect.
-    return exports.Table(headings=headings, rows=rows, booleans=("True", "False"))
+    return exports.Table.typed(columns, rows, booleans=(gettext("Yes"), gettext("No")))
 
 
-def as_csv(figures: list[Figures], keys: list[str]) -> str:
-    return exports.as_csv(_table(figures, keys))
+def as_csv(figures: list[Figures], questions: list[dict], locale: str) -> str:
+    return exports.as_csv(table(figures, questions, locale))
 
 
-def as_xlsx(figures: list[Figures], keys: list[str]) -> bytes:
-    return exports.as_xlsx(_table(figures, keys), "satisfaction")
+def as_xlsx(figures: list[Figures], questions: list[dict], locale: str) -> bytes:
+    return exports.as_xlsx(table(figures, questions, locale), "satisfaction")
 
 
 def follow_ups_by_unit(start: date, end: date, today: date, unit_code: str | None = None) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -84,7 +85,9 @@ def report():
     months = aggregates.by_month(start, end, unit)
     unit_items = [{"label": f.unit_name or "—", "value": f.satisfied_share, "ci": f.satisfied_ci} for f in figures]
     month_items = [{"label": m["key"], "value": m["satisfied_share"], "ci": None} for m in months]
-    return render_template("surveys/report.html", figures=figures, start=start, end=end, unit=unit, units=units,
+    return render_template("surveys/report.html", figures=figures, start=start,
+                           table=aggregates.table(figures, questionnaire.questions, str(get_locale())),
+                           end=end, unit=unit, units=units,
                            questions=questionnaire.questions, outcomes=aggregates.by_outcome(start, end, unit),
                            months=months, unit_items=unit_items, month_items=month_items, outcome_labels=OUTCOME_LABELS,
                            follow_up_rows=aggregates.follow_ups_by_unit(start, end, _today(), unit),
@@ -96,13 +99,13 @@ def report():
 def report_download(fmt: str):
     start, end, unit = _report_scope()
     figures = aggregates.by_unit(start, end, unit)
-    keys = [q["key"] for q in services.current_questionnaire().questions]
+    questions, locale = services.current_questionnaire().questions, str(get_locale())
     name = f"satisfaction-{start}-{end}"
     if fmt == "csv":
-        return Response(aggregates.as_csv(figures, keys), mimetype="text/csv",
+        return Response(aggregates.as_csv(figures, questions, locale), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt == "xlsx":
-        return Response(aggregates.as_xlsx(figures, keys),
+        return Response(aggregates.as_xlsx(figures, questions, locale),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
     abort(404)

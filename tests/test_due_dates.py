@@ -122,8 +122,8 @@ def test_transfers_and_not_handled_record_days_and_count_against_the_routing_dat
     csv_text = secretariat.get("/staff/statistics.csv?from=2025-12-01&to=2025-12-31").text
     header, *rows = [line.split(",") for line in csv_text.lstrip("\ufeff").strip().splitlines()]
     [row] = [dict(zip(header, r, strict=True)) for r in rows]
-    assert (row["transferred"], row["not_handled"]) == ("1", "1")
-    assert (row["transferred_or_not_handled_on_time"], row["transferred_or_not_handled_late"]) == ("1", "1")
+    assert (row["移文"], row["不予處理"]) == ("1", "1")
+    assert (row["於分文日內移文或不予處理"], row["逾分文日移文或不予處理"]) == ("1", "1")
 
 
 def test_a_closure_on_the_receipt_day_moves_that_days_receipts(app, db, clock):
@@ -326,7 +326,7 @@ def test_a_closure_on_the_routing_date_moves_it_and_the_transfer_is_judged_again
     assert act(intake, case.number, "transfer", agency="內政部", reason="非本機關權責").status_code == 303
     csv_text = staff_client(app, "secretariat@example.tw").get("/staff/statistics.csv?from=2026-11-01&to=2026-11-30")
     header, row = [line.split(",") for line in csv_text.text.lstrip("\ufeff").strip().splitlines()]
-    assert dict(zip(header, row, strict=True))["transferred_or_not_handled_on_time"] == "1"
+    assert dict(zip(header, row, strict=True))["於分文日內移文或不予處理"] == "1"
 
 
 def test_an_extension_keeps_the_way_its_days_were_counted(app, db, clock):

@@ -283,7 +283,7 @@ def test_statistics_count_the_cases_still_waiting_for_intake_past_their_routing_
     day = today()
     text = secretariat.get(f"/staff/statistics.csv?from={day.replace(day=1) - timedelta(days=40)}&to={day}").text
     header, *rows = [line.split(",") for line in text.lstrip("\ufeff").strip().splitlines()]
-    assert "routing_overdue" in header
-    total = sum(int(dict(zip(header, r, strict=True))["routing_overdue"]) for r in rows)
+    assert "逾分文期限尚未分文" in header
+    total = sum(int(dict(zip(header, r, strict=True))["逾分文期限尚未分文"]) for r in rows)
     assert total == 1 and late.routing_due_on < day
     assert "逾分文期限尚未分文" in secretariat.get("/staff/statistics").text

@@ -102,7 +102,7 @@ def test_the_page_and_the_downloads_show_the_same_figures(app, db):
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) - 1 == len(rows) > 0
     for csv_row, xlsx_row in zip(rows, values[1:], strict=True):
-        assert csv_row["received"] == str(xlsx_row[4]) and csv_row["unit"] == (xlsx_row[1] or "")
+        assert csv_row["收件數"] == str(xlsx_row[4]) and csv_row["單位代碼"] == (xlsx_row[1] or "")
     assert client.get("/staff/statistics.pdf").status_code == 404
 
 

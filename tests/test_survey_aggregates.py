@@ -104,11 +104,11 @@ def test_the_report_page_and_downloads(app, db):
     assert page.text.count('role="img"') == 2
     rows = list(csv.DictReader(io.StringIO(secretariat.get(
         "/staff/satisfaction.csv?from=2026-11-01&to=2026-11-30").data.decode("utf-8-sig"))))
-    by_unit = {r["unit"]: r for r in rows}
-    assert by_unit["ROADS"]["responses"] == "6" and by_unit["PARKS"]["suppressed"] == "True"
-    assert by_unit["PARKS"]["satisfied_share"] == ""
+    by_unit = {r["單位"]: r for r in rows}
+    assert by_unit["養護工程處"]["回覆數"] == "6" and by_unit["公園處"]["回覆數過少"] == "是"
+    assert by_unit["公園處"]["滿意比率"] == ""
     book = load_workbook(io.BytesIO(secretariat.get("/staff/satisfaction.xlsx?from=2026-11-01&to=2026-11-30").data))
-    assert [c.value for c in book.active[1]][:4] == ["unit", "unit_name", "invitations", "responses"]
+    assert [c.value for c in book.active[1]][:3] == ["單位", "邀請數", "回覆數"]
     # A supervisor sees their own unit only, whatever they ask for.
     chief = staff_client(app, "parks.chief@example.tw")
     own = chief.get("/staff/satisfaction?from=2026-11-01&to=2026-11-30&unit=ROADS")
