@@ -21,6 +21,13 @@ CHANNEL_LABELS = {
     "complaint": _l("Complaint or report"),
 }
 
+# Complaint categories (cases.case_file.ComplaintCategory).
+CATEGORY_LABELS = {
+    "integrity": _l("Integrity or misconduct"),
+    "service": _l("Service attitude or efficiency"),
+    "other": _l("Other"),
+}
+
 OUTCOME_LABELS = {
     "met": _l("Request met"),
     "explained": _l("Explained"),

@@ -88,6 +88,45 @@ def workbook(period: str, data: dict[str, list[list]]) -> bytes:
                                    for name, columns in SECTIONS.items()})
 
 
+def tables(data: dict[str, list[list]]) -> dict[str, exports.Table]:
+    """The report's sections as the reader sees them (in the request's language): units, categories and states
+    by name, for the page and the download."""
+    from flask_babel import gettext
+
+    from cases.labels import CATEGORY_LABELS, STATE_LABELS
+
+    names = dict(db.session.execute(select(Unit.code, Unit.name)).all())
+
+    def unit(code: str) -> str:
+        return names.get(code, code) if code else gettext("(no unit)")
+
+    def label(labels: dict, code: str | None) -> str | None:
+        return str(labels[code]) if code in labels else (code or None)
+
+    Column = exports.Column
+    columns = {
+        "complaints": [Column(gettext("Unit")), Column(gettext("Category")), Column(gettext("State")),
+                       Column(gettext("Cases"), "int")],
+        "referrals": [Column(gettext("Unit")), Column(gettext("Referrals"), "int")],
+        "overdue": [Column(gettext("Unit")), Column(gettext("Overdue cases"), "int")],
+        "extensions": [Column(gettext("Unit")), Column(gettext("Extensions"), "int"),
+                       Column(gettext("Days extended"), "int")],
+        "follow_ups": [Column(gettext("Unit")), Column(gettext("Opened"), "int"), Column(gettext("Answered"), "int"),
+                       Column(gettext("Overdue"), "int")],
+    }
+    rows = {name: [[unit(r[0]), *r[1:]] for r in data.get(name, [])] for name in SECTIONS}
+    rows["complaints"] = [[u, label(CATEGORY_LABELS, c), label(STATE_LABELS, s), n]
+                          for u, c, s, n in rows["complaints"]]
+    return {name: exports.Table.typed(columns[name], rows[name]) for name in SECTIONS}
+
+
+def localized_workbook(period: str, data: dict[str, list[list]]) -> bytes:
+    """The report's workbook in the request's language: one sheet per section, the period above the headings."""
+    return exports.as_xlsx_sheets({name: exports.Table.typed(
+        [exports.Column(h, k) for h, k in zip(t.headings, t.kinds or (), strict=True)], t.rows, caption=period)
+        for name, t in tables(data).items()})
+
+
 def recipients() -> list[str]:
     """The ethics office's mailbox: the ethics officers of the ethics office unit."""
     return list(db.session.scalars(

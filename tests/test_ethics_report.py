@@ -87,7 +87,8 @@ def test_generated_on_the_first_working_day_once_with_true_figures(app, db, smtp
     cells = " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row)
     for secret in ("檢舉人", "@example.tw"):
         assert secret not in page.text.split("<main", 1)[1] and secret not in cells
-    assert book["referrals"]["A3"].value == "ROADS"
+    assert book["referrals"]["A3"].value == "養護工程處"  # the unit by name, headings in the reader's language
+    assert [c.value for c in book["referrals"][2]] == ["單位", "移送件數"]
     assert staff_client(app, "secretariat@example.tw").get("/staff/ethics/reports/2025-12").status_code == 403
 
 

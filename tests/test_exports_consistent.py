@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -130,3 +131,35 @@ def test_satisfaction_downloads_match_each_other_and_the_page(app, db, language)
     assert parks[share] == ""
     assert isinstance(roads_cells[headings.index("回覆數" if zh else "Responses")].value, int)
     assert roads[share] in page.text
+
+
+@pytest.mark.parametrize("language", ["zh_Hant_TW", "en"])
+def test_the_ethics_report_download_matches_its_page(app, db, language):
+    from reports.ethics import run_monthly
+    from tests.test_ethics_report import _seed_december
+
+    _seed_december(db)
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        assert run_monthly(date(2026, 1, 2)) is not None
+        ext_db.session.commit()
+    client = staff_client(app, "ethics@example.tw")
+    client.set_cookie("lang", language)
+    page = client.get("/staff/ethics/reports/2025-12").text
+    book = load_workbook(io.BytesIO(client.get("/staff/ethics/reports/2025-12.xlsx").data))
+    zh = language != "en"
+    for name in ("complaints", "referrals", "overdue", "extensions", "follow_ups"):
+        sheet = book[name]
+        assert sheet["A1"].value == "2025-12"
+        headings = [c.value for c in sheet[2]]
+        assert headings == _page_headings(page, f"ethics-{name}")
+        assert not [h for h in headings if SNAKE.match(h)]
+        for row in sheet.iter_rows(min_row=3):
+            assert isinstance(row[-1].value, int)
+    values = {c.value for sheet in book for row in sheet.iter_rows(min_row=3) for c in row}
+    assert not values & {"ROADS", "ETHICS", "integrity", "service", "in_progress", "routed", "closed", "True"}
+    assert "養護工程處" in values
+    assert ("廉政或違法失職" if zh else "Integrity or misconduct") in values
+    assert [c.value for c in book["complaints"][2]] == (["單位", "類別", "狀態", "案件"] if zh
+                                                         else ["Unit", "Category", "State", "Cases"])
