@@ -21,6 +21,13 @@ CHANNEL_LABELS = {
     "complaint": _l("Complaint or report"),
 }
 
+# Reply versions' statuses (cases.models.ReplyStatus).
+REPLY_STATUS_LABELS = {
+    "draft": _l("Draft awaiting approval"),
+    "returned": _l("Returned for revision"),
+    "sent": _l("Sent to the petitioner"),
+}
+
 # Complaint categories (cases.case_file.ComplaintCategory).
 CATEGORY_LABELS = {
     "integrity": _l("Integrity or misconduct"),

@@ -19,11 +19,13 @@ from cases.case_file import Attachment
 from cases.diffs import changes
 from cases.labels import (
     ACTION_LABELS,
+    CATEGORY_LABELS,
     CAUSE_LABELS,
     CHANNEL_LABELS,
     EXTENSION_LABELS,
     GROUND_LABELS,
     OUTCOME_LABELS,
+    REPLY_STATUS_LABELS,
     STATE_LABELS,
 )
 from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
@@ -172,7 +174,7 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         limit_classes=deadlines.limit_classes() if "classify" in actions else [], days_left=days_left,
         channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, outcome_labels=OUTCOME_LABELS,
         ground_labels=GROUND_LABELS, action_labels=ACTION_LABELS, extension_labels=EXTENSION_LABELS,
-        cause_labels=CAUSE_LABELS,
+        cause_labels=CAUSE_LABELS, reply_status_labels=REPLY_STATUS_LABELS, category_labels=CATEGORY_LABELS,
         pending_reply=next((r for r in reversed(case.replies) if r.status == "draft"),
                                                         None),
         returned_reply=returned_reply(case) if "draft-reply" in actions else None,

@@ -104,7 +104,7 @@ def test_failures_back_off_then_stop_as_failed_and_an_administrator_retries(app,
     db.session.commit()
     login(client, "admin@example.tw")
     page = client.get("/staff/outbox")
-    assert "citizen@example.tw" in page.text and "failed" in page.text
+    assert "citizen@example.tw" in page.text and "寄送失敗" in page.text  # the failed tab, by name
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{smtp.port}")
     answer = client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": csrf_token(page.text)})
     assert answer.status_code == 302
