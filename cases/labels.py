@@ -28,6 +28,16 @@ REPLY_STATUS_LABELS = {
     "sent": _l("Sent to the petitioner"),
 }
 
+# Why identifying data was viewed (PersonalDataAccess.purpose), on the access log.
+ACCESS_PURPOSE_LABELS = {
+    "page": _l("Case page viewed"),
+    "attachment": _l("Attachment opened"),
+    "letter": _l("Reply letter viewed"),
+    "api": _l("Read through the staff API"),
+    "reveal": _l("Viewed under an approved identity reveal"),
+    "outbox": _l("Outgoing mail viewed"),
+}
+
 # Complaint categories (cases.case_file.ComplaintCategory).
 CATEGORY_LABELS = {
     "integrity": _l("Integrity or misconduct"),

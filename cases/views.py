@@ -18,6 +18,7 @@ from cases.actions import available, perform
 from cases.case_file import Attachment
 from cases.diffs import changes
 from cases.labels import (
+    ACCESS_PURPOSE_LABELS,
     ACTION_LABELS,
     CATEGORY_LABELS,
     CAUSE_LABELS,
@@ -408,7 +409,7 @@ def access_log():
     before = request.args.get("before")
     rows, next_before = keyset_page(query, PersonalDataAccess.id, before, 100)
     return render_template("cases/access_log.html", rows=rows, start=start, end=end, who=who, number=number,
-                           next_before=next_before, paged=bool(before))
+                           next_before=next_before, paged=bool(before), purpose_labels=ACCESS_PURPOSE_LABELS)
 
 
 @bp.route("/staff/cases/<number>/letter")

@@ -38,7 +38,13 @@ def test_reply_statuses_categories_and_outbox_tabs_by_name(app, db, smtp, langua
     assert ("已發文" if zh else "Sent to the petitioner") in pages[statuses["sent"]]
     assert ("廉政或違法失職" if zh else "Integrity or misconduct") in pages[integrity]
     outbox = client.get("/staff/outbox").text
+    ethics = client_from(app, "10.97.0.2")
+    ethics.set_cookie("lang", language)
+    assert login(ethics, "ethics.handler@demo.tw", DEMO_PASSWORD).status_code == 302
+    log = ethics.get("/staff/access-log").text
+    assert ("檢視案件頁面" if zh else "Case page viewed") in log
     assert ("待寄送 (" if zh else "Waiting to send (") in outbox and ("已寄出 (" if zh else "Sent (") in outbox
+    assert not re.search(r"<td>(page|letter|attachment|api|reveal|outbox)\b", log)
     for path, text in [*pages.items(), ("outbox", outbox)]:
         main = text.split("<main", 1)[1]
         assert not CODES.search(main), (path, CODES.search(main))
