@@ -97,17 +97,21 @@ class _Publisher:
 
     def _run(self) -> None:
         while True:
-            batches: dict[object, list[int]] = {}
-            task, ids = self._waiting.get()
-            batches.setdefault(task, []).extend(ids)
+            first = self._waiting.get()
             time.sleep(self.LINGER)
-            while True:
-                try:
-                    task, ids = self._waiting.get_nowait()
-                except queue.Empty:
-                    break
-                batches.setdefault(task, []).extend(ids)
-            self._publish(batches)
+            self._publish(self._gathered([first]))
+
+    def _gathered(self, items: list[tuple[object, list[int]]]) -> dict[object, list[int]]:
+        """`items` and whatever else is waiting, as the ids per task."""
+        while True:
+            try:
+                items.append(self._waiting.get_nowait())
+            except queue.Empty:
+                break
+        batches: dict[object, list[int]] = {}
+        for task, ids in items:
+            batches.setdefault(task, []).extend(ids)
+        return batches
 
     def _publish(self, batches: dict[object, list[int]]) -> None:
         for task, ids in batches.items():
@@ -121,14 +125,7 @@ class _Publisher:
     def flush(self) -> None:
         """At exit (a worker restarted by gunicorn): publish what is still waiting rather than leave it to the
         relay's next round."""
-        batches: dict[object, list[int]] = {}
-        while True:
-            try:
-                task, ids = self._waiting.get_nowait()
-            except queue.Empty:
-                break
-            batches.setdefault(task, []).extend(ids)
-        self._publish(batches)
+        self._publish(self._gathered([]))
 
 
 _publisher = _Publisher()
