@@ -12,8 +12,8 @@ def _on_personal_data_shown(staff, abouts: list[str], purpose: str, **_details) 
 
 
 def init_app(app: Flask) -> None:
-    from cases import api, cli, documents, tasks, views  # noqa: F401 - tasks registers the Celery tasks
-    from cases import staff_notices  # noqa: F401 - staff are told of their cases' events (SQLAlchemy listeners)
+    # tasks registers the Celery tasks; staff_notices the listeners that tell staff of their cases' events
+    from cases import api, cli, documents, staff_notices, tasks, views  # noqa: F401
     from core.accounts.cli import demo_cli
     from core.extensions import api as smorest_api
     from core.extensions import csrf
