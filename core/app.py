@@ -150,9 +150,10 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_context(app: Flask) -> None:
-    from core.clock import TAIPEI
+    from core.dates import day, taipei
 
-    app.jinja_env.filters["taipei"] = lambda moment: moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["taipei"] = taipei
 
     @app.context_processor
     def inject() -> dict[str, Any]:

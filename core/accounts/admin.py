@@ -257,6 +257,8 @@ SETTING_HELP = {
     "four_eyes_relaxed_for_one_person_units": _l(
         "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it"),
+    "roc_dates": _l("Show dates on the Chinese pages in the ROC calendar (民國 115/12/01) instead of ISO "
+                    "(2026-12-01); exports and English pages keep ISO"),
 }
 
 MAX_SETTING_NUMBER = 100_000
