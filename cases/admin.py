@@ -53,7 +53,7 @@ def add_class(code: str, name_zh: str, name_en: str, days: int | None, counts_ho
               by: Staff) -> TimeLimitClass:
     code = (code or "").strip().lower()
     if not CLASS_CODE.fullmatch(code):
-        raise FieldError(_("The code has 1 to 40 small letters, digits or “-”, e.g. urgent-works."), "code")
+        raise FieldError(_("The short name has 1 to 40 small letters, digits or “-”."), "code")
     if db.session.get(TimeLimitClass, code) is not None:
         raise FieldError(_("A class with the code %(code)s exists already.", code=code), "code")
     name_zh, name_en = _names(name_zh, name_en)
@@ -98,7 +98,7 @@ def class_choices() -> list[tuple[str, str]]:
     english = not str(get_locale()).startswith("zh")
     rows = db.session.scalars(select(TimeLimitClass).where(TimeLimitClass.active.is_(True))
                               .order_by(TimeLimitClass.days, TimeLimitClass.code))
-    return [(r.code, f"{r.name_en if english else r.name_zh} ({r.code})") for r in rows]
+    return [(r.code, r.name_en if english else r.name_zh) for r in rows]
 
 
 # ---------------------------------------------------------------- units: what keeps one from closing

@@ -4,6 +4,7 @@ the due dates a change moves before it is confirmed. Thin: the rules are in case
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,7 +27,8 @@ bp = Blueprint("cases_admin", __name__, template_folder="templates")
 
 
 class LimitClassForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(_l("Please enter a code.")), Length(max=40)])
+    code = StringField(_l("Short name in links"), validators=[DataRequired(_l("Please enter a short name.")),
+                                                               Length(max=40)])
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(_l("Please enter a name.")),
                                                               Length(max=60)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(_l("Please enter a name.")),
@@ -35,7 +37,12 @@ class LimitClassForm(FlaskForm):
         InputRequired(_l("Please enter a number of days.")),
         NumberRange(1, admin.MAX_DAYS, _l("Enter a number of days from %(min)d to %(max)d."))],
         render_kw={"min": 1, "max": admin.MAX_DAYS})
-    counts_holidays = BooleanField(_l("Counts calendar days (holidays included), e.g. 專案管制"))
+    counts_holidays = BooleanField(_l("Counts calendar days (holidays included), as special control cases do"))
+
+
+def _class_name(row: TimeLimitClass) -> str:
+    """A class by the name the reader's language gives it."""
+    return row.name_en if str(get_locale()).startswith("en") else row.name_zh
 
 
 def _refused(form: FlaskForm, error: FieldError) -> None:
@@ -67,7 +74,7 @@ def limit_classes():
             _refused(form, exc)
             status = exc.status
         else:
-            flash(_("Time-limit class %(code)s is added.", code=row.code), "success")
+            flash(_("Time-limit class “%(name)s” is added.", name=_class_name(row)), "success")
             return redirect(url_for("cases_admin.limit_classes"), code=303)
     elif request.method == "POST":
         status = 400
@@ -90,8 +97,8 @@ def limit_class(code: str):
             status = exc.status
             row = db.session.get(TimeLimitClass, code)
         else:
-            flash(_("Time-limit class %(code)s is saved. Cases registered before keep their limit.", code=row.code),
-                  "success")
+            flash(_("Time-limit class “%(name)s” is saved. Cases registered before keep their limit.",
+                    name=_class_name(row)), "success")
             return redirect(url_for("cases_admin.limit_classes"), code=303)
     elif request.method == "POST":
         status = 400
@@ -109,7 +116,8 @@ def limit_class_active(code: str, change: str):
     except FieldError as exc:
         db.session.rollback()
         return _classes_page(LimitClassForm(formdata=None), exc.status, exc.message)
-    flash(_("Time-limit class %(code)s is saved. Cases registered before keep their limit.", code=code), "success")
+    flash(_("Time-limit class “%(name)s” is saved. Cases registered before keep their limit.", name=_class_name(row)),
+          "success")
     return redirect(url_for("cases_admin.limit_classes"), code=303)
 
 

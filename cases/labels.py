@@ -115,3 +115,9 @@ CAUSE_LABELS = {
     "extension": _l("extension approved"),
     "reclassification": _l("reclassified"),
 }
+
+# The languages a petitioner may be written to in (Submission.language), named in the reader's language.
+LANGUAGE_LABELS = {
+    "zh_Hant_TW": _l("Chinese"),
+    "en": _l("English"),
+}

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from cases.case_file import Channel, ComplaintCategory, ReceivedVia
-from cases.labels import CHANNEL_LABELS
+from cases.labels import CHANNEL_LABELS, LANGUAGE_LABELS
 from core.clock import TAIPEI
 from core.security import new_token
 from feedback import rules
@@ -90,7 +90,7 @@ class StaffIntakeForm(_Common):
     received_at = DateTimeLocalField(_l("Received at (Taipei time)"), format="%Y-%m-%dT%H:%M",
                                      validators=[Optional()])
     language = SelectField(_l("Language for mail to the petitioner"),
-                           choices=[("zh_Hant_TW", "中文"), ("en", "English")], validate_choice=False)
+                           choices=list(LANGUAGE_LABELS.items()), validate_choice=False)
     body = TextAreaField(_l("Record of the petition (as stated by the petitioner)"),
                          render_kw={"maxlength": rules.BODY_MAX, "rows": 12})
 

@@ -231,8 +231,8 @@ SETTING_HELP = {
     "password_reset_valid_hours": _l("Hours a password-reset link mailed by an administrator stays valid"),
     "attachment_max_count": _l("Attachments allowed per submission"),
     "attachment_max_megabytes": _l("Size limit of one attachment, in MiB"),
-    "office_closes_at": _l("Submissions verified at or after this Taipei time (HH:MM) count as received on the "
-                           "next working day"),
+    "office_closes_at": _l("Submissions verified at or after this Taipei time (for example 17:00) count as received "
+                           "on the next working day"),
     "default_limit_class": _l("Time-limit class given to a new case, per channel"),
     "routing_working_days": _l("Working days after receipt by which intake routes, transfers or declares a case "
                                "not handled (the routing milestone)"),
@@ -257,8 +257,13 @@ SETTING_HELP = {
     "four_eyes_relaxed_for_one_person_units": _l(
         "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it"),
-    "roc_dates": _l("Show dates on the Chinese pages in the ROC calendar (民國 115/12/01) instead of ISO "
-                    "(2026-12-01); exports and English pages keep ISO"),
+    "roc_dates": _l("Show dates on the Chinese pages in the ROC (Minguo) calendar, as 115/12/01, instead of "
+                    "2026-12-01; exports and English pages keep 2026-12-01"),
+    "agency_address": _l("The agency's postal address, printed in the header of letters and slips"),
+    "agency_phone": _l("The agency's telephone, printed on letters and slips (and as the contact's number when the "
+                       "handler has none)"),
+    "document_number_prefix": _l("The beginning of an outgoing document number: a number reads this beginning, the "
+                                 "ROC year, a 7-digit sequence number and the closing character"),
 }
 
 MAX_SETTING_NUMBER = 100_000

@@ -22,7 +22,7 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(_l("Please enter a code.")), Length(max=32)])
     name = StringField(_l("Unit name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
     parent = SelectField(_l("Parent unit"), coerce=_optional_id, validate_choice=False)
-    ethics_office = BooleanField(_l("This unit is the ethics office (政風室)"))
+    ethics_office = BooleanField(_l("This unit is the ethics office"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -36,7 +36,7 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
     unit = SelectField(_l("Unit"), coerce=_optional_id, validate_choice=False)
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
-    deputy = SelectField(_l("Deputy (代理人)"), coerce=_optional_id, validate_choice=False)
+    deputy = SelectField(_l("Deputy"), coerce=_optional_id, validate_choice=False)
     # Dates as text (type="date"), parsed by core.hygiene.parse_date, whose message is translated.
     away_from = StringField(_l("Away from"), validators=[Optional(), Length(max=10)], render_kw={"type": "date"})
     away_until = StringField(_l("Away until (last day away)"), validators=[Optional(), Length(max=10)],

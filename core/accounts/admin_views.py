@@ -320,7 +320,9 @@ def _setting_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
             choices = admin.SETTING_CHOICES[key]() if key in admin.SETTING_CHOICES else []
             row["subs"] = [{"name": admin.setting_field_name(key, sub), "sub": sub,
                             "label": str(admin.CHANNEL_LABELS.get(sub, sub)), "value": (values.get(key) or {}).get(sub),
-                            "default": spec.default[sub], "choices": choices} for sub in spec.default]
+                            "default": spec.default[sub], "default_label": dict(choices).get(spec.default[sub],
+                                                                                           spec.default[sub]),
+                            "choices": choices} for sub in spec.default]
         rows.append(row)
     return rows
 
