@@ -8,9 +8,10 @@ A due date moves only with a recorded cause (docs/domain-rules.md, interpretatio
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import select
@@ -37,7 +38,7 @@ from core.settings import get_setting, parse_clock
 _official_lock = threading.Lock()
 _official_cache: dict[str, object] = {"key": None, "snapshot": ({}, frozenset(), WorkingCalendar())}
 
-# Causes of a due-date change, as stored in the event's note before the detail (labels in cases/labels.py).
+# Causes of a due-date change, the event's detail["cause"] (labels in cases/labels.py).
 CAUSES = ("closure", "working_day", "override_removed", "official_calendar", "extension", "reclassification")
 
 
@@ -131,10 +132,24 @@ def compute_due_dates(case: Case) -> None:
     case.due_on_provisional = calendar.any_provisional(case.received_on, case.due_on)
 
 
-def recompute(case: Case, *, cause: str, detail: str = "", actor_id: int | None = None,
+def _parts(cause: str, detail: str | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The event's parts and typed note. `detail` is parts already, or the calendar's text: "DAY REASON" (an
+    override: the day, and the reason a person typed) or "YEAR SOURCE" (an official calendar import)."""
+    if not isinstance(detail, str):
+        return dict(detail), ""
+    head, _sep, rest = detail.strip().partition(" ")
+    if cause == "official_calendar" and head.isdigit():
+        return {"year": int(head), "source": rest}, ""
+    try:
+        return {"day": date.fromisoformat(head).isoformat()}, rest.strip()
+    except ValueError:
+        return {}, detail.strip()
+
+
+def recompute(case: Case, *, cause: str, detail: str | Mapping[str, Any] = "", actor_id: int | None = None,
               receipt_too: bool = False) -> bool:
     """Recompute the case's dates; if the due date or the receipt day moved, append the event that says
-    so (old date, new date, cause). Returns whether anything moved."""
+    so (old date, new date, cause, and the parts cases/timeline.py words). Returns whether anything moved."""
     assert cause in CAUSES, cause
     before = (case.received_on, case.due_on, case.original_due_on, case.routing_due_on)
     if receipt_too:
@@ -143,13 +158,15 @@ def recompute(case: Case, *, cause: str, detail: str = "", actor_id: int | None 
     after = (case.received_on, case.due_on, case.original_due_on, case.routing_due_on)
     if before == after or case.id is None:
         return False
-    note = f"{cause}: {detail}".rstrip(": ").strip()
+    parts, note = _parts(cause, detail)
+    parts["cause"] = cause
     if before[0] != after[0]:
-        note += f" (received {before[0].isoformat()} → {after[0].isoformat()})"
+        parts["received_before"], parts["received_after"] = before[0].isoformat(), after[0].isoformat()
     if before[3] != after[3] and before[3] is not None:
-        note += f" (route by {before[3].isoformat()} → {after[3].isoformat()})"
+        parts["route_by_before"], parts["route_by_after"] = before[3].isoformat(), after[3].isoformat()
     db.session.add(CaseEvent(case=case, actor_id=actor_id, action="due_date_changed", from_state=case.state,
-                             to_state=case.state, note=note, due_before=before[1], due_after=after[1]))
+                             to_state=case.state, note=note, detail=parts, due_before=before[1],
+                             due_after=after[1]))
     return True
 
 
@@ -157,7 +174,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), TAIPEI)
 
 
-def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str = "",
+def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str | Mapping[str, Any] = "",
                                 actor_id: int | None = None, redate_receipts: bool = True,
                                 progress: Callable[[Sequence[Case]], AbstractContextManager[Iterable[Case]]] | None
                                 = None) -> int:

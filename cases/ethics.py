@@ -15,7 +15,7 @@ from core.extensions import db
 
 def open_case_from_referral(referral: EthicsReferral, by: Staff) -> Case:
     """The ethics office opens its own confidential case, linked to the referred one."""
-    from cases.services import register_case
+    from cases.services import register_case, unit_parts
 
     if not by.has_role(Role.ETHICS) or not by.unit.is_ethics_office:
         raise TransitionRefused(_("Only an ethics officer may do this."), 403)
@@ -34,7 +34,7 @@ def open_case_from_referral(referral: EthicsReferral, by: Staff) -> Case:
     db.session.flush()
     case, _code = register_case(submission, received_at=utcnow(), by=by)
     if case.state == CaseState.REGISTERED:  # the routing setting may be off: the ethics office takes it anyway
-        transition(case, "route", None, note=f"→ {by.unit.code} (referral)", actor_id=by.id)
+        transition(case, "route", None, actor_id=by.id, detail={**unit_parts(by.unit), "via": "referral"})
         case.unit = by.unit
     db.session.add(CaseLink(case_id=case.id, earlier_case_id=original.id, by_id=by.id))
     referral.ethics_case_id, referral.opened_by_id, referral.opened_at = case.id, by.id, utcnow()

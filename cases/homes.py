@@ -290,7 +290,7 @@ def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
     if not supervisors:
         raise TransitionRefused(_("The unit has no supervisor to chase."), 409)
     event = CaseEvent(case_id=case.id, actor_id=by.id, action="chased", from_state=case.state, to_state=case.state,
-                      note=", ".join(s.name for s in supervisors))
+                      detail={"supervisors": [{"id": s.id, "name": s.name} for s in supervisors]})
     db.session.add(event)
     db.session.flush()
     subject = "（保密案件）" if case.confidential else db.session.scalar(

@@ -4,6 +4,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -132,13 +133,24 @@ class CaseEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
+    # Only what a person typed (a reason, a note). What the code knows (a unit, a handler, days, a ground, a
+    # limit class, a cause) is in `detail`, and cases/timeline.py words it in the reader's language. Events
+    # written before `detail` existed have {} and an English note composed from codes: shown as it is.
     note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     # A due-date change (action "due_date_changed", I2): the date before and after; the note says why.
     due_before: Mapped[date | None] = mapped_column(Date)
     due_after: Mapped[date | None] = mapped_column(Date)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[Staff | None] = relationship()
+
+    @property
+    def text(self) -> str:
+        """What happened, in the reader's language (cases/timeline.py): the case page's and the API's sentence."""
+        from cases.timeline import describe
+
+        return describe(self)
 
 
 class CaseNumberCounter(db.Model):

@@ -85,8 +85,7 @@ def register_case(submission, *, received_at: datetime, by: Staff | None = None)
     db.session.flush()
     db.session.add(CaseEvent(
         case_id=case.id, actor_id=by.id if by else None, action="register",
-        from_state=None, to_state=case.state,
-        note="lacks identity: rule 27(1)" if case.lacks_identity else "",
+        from_state=None, to_state=case.state, detail={"lacks_identity": True} if case.lacks_identity else {},
     ))
     _route_integrity_complaint(case)
     db.session.flush()
@@ -104,7 +103,7 @@ def _route_integrity_complaint(case: Case) -> None:
                                .order_by(Unit.id).limit(1))
     if ethics is None:
         return
-    transition(case, "route", None, note=f"→ {ethics.code} (integrity complaint)")
+    transition(case, "route", None, detail={**unit_parts(ethics), "via": "integrity_complaint"})
     case.unit = ethics
 
 
@@ -124,6 +123,11 @@ def refer_to_ethics(case: Case, by: Staff, *, reason: str, version: int | None =
         raise TransitionRefused(already, 409) from None
     db.session.flush()
     return case
+
+
+def unit_parts(unit: Unit) -> dict:
+    """A unit on the timeline: its code, and its name as it was (shown; a later renaming does not rewrite history)."""
+    return {"unit": unit.code, "unit_name": unit.name}
 
 
 def find_case(number: str) -> Case | None:
@@ -154,15 +158,21 @@ def classify(case: Case, by: Staff, *, limit_class: str, topic: str = "", sender
     """(Re)classify: the only way a case's limit changes (I1); the case takes the class's limit as it is now.
     Keeping the same class keeps the limit the case already has."""
     row = _limit_class(limit_class)
-    before = f"{case.limit_class} ({case.limit_days})"
     reclassified = row.code != case.limit_class
-    after = f"{row.code} ({row.days})" if reclassified else before
-    note = f"{before} → {after}" + (f"; 限期 {sender_deadline}" if sender_deadline else "")
-    transition(case, "classify", by, note=note, expected_version=version)
+    # The limits as the case held them (names included: a class may be renamed later, the case keeps its own).
+    detail: dict = {"before": {"code": case.limit_class, "days": case.limit_days,
+                               "counts_holidays": bool(case.limit_counts_holidays),
+                               "name_zh": case.limit_name_zh, "name_en": case.limit_name_en}}
+    if reclassified:
+        detail["after"] = {"code": row.code, "days": row.days, "counts_holidays": bool(row.counts_holidays),
+                           "name_zh": row.name_zh, "name_en": row.name_en}
+    if sender_deadline:
+        detail["sender_deadline"] = sender_deadline.isoformat()
+    transition(case, "classify", by, expected_version=version, detail=detail)
     if reclassified:
         deadlines.take_limit(case, row)
     case.topic, case.sender_deadline = topic.strip()[:60], sender_deadline
-    deadlines.recompute(case, cause="reclassification", detail=note, actor_id=by.id)
+    deadlines.recompute(case, cause="reclassification", actor_id=by.id)
     db.session.flush()
     return case
 
@@ -172,7 +182,7 @@ def route(case: Case, by: Staff, *, unit_code: str, note: str = "", version: int
                                                 Unit.active.is_(True)))
     if unit is None:
         raise TransitionRefused(_("Unknown unit."), 422)
-    transition(case, "route", by, note=f"→ {unit.code} {note}".strip(), expected_version=version)
+    transition(case, "route", by, note=note.strip(), expected_version=version, detail=unit_parts(unit))
     case.unit = unit
     db.session.flush()
     return case
@@ -181,7 +191,7 @@ def route(case: Case, by: Staff, *, unit_code: str, note: str = "", version: int
 def transfer(case: Case, by: Staff, *, agency: str, reason: str, version: int | None = None) -> Case:
     agency = _text(agency, _("Agency"), maximum=200)
     reason = _text(reason, _("Reason"))
-    transition(case, "transfer", by, note=f"{agency}: {reason}", expected_version=version)
+    transition(case, "transfer", by, note=reason, expected_version=version, detail={"agency": agency})
     db.session.add(Transfer(case_id=case.id, agency=agency, reason=reason, by_id=by.id))
     _close(case, today())
     _notify_petitioner(case, "transfer_notice", {"agency_to": agency, "reason": reason})
@@ -193,7 +203,7 @@ def transfer(case: Case, by: Staff, *, agency: str, reason: str, version: int | 
 def mark_not_handled(case: Case, by: Staff, *, ground: str, note: str = "", version: int | None = None) -> Case:
     if ground not in NOT_HANDLED_GROUNDS:
         raise TransitionRefused(_("Choose one of the legal grounds."), 422)
-    transition(case, "not_handled", by, note=f"{ground}: {note}".strip(), expected_version=version)
+    transition(case, "not_handled", by, note=note.strip(), expected_version=version, detail={"ground": ground})
     case.not_handled_ground = ground
     _close(case, today())
     _notify_petitioner(case, "not_handled_notice", {"ground": ground})
@@ -212,7 +222,7 @@ def link(case: Case, by: Staff, *, earlier_number: str, note: str = "", version:
 
     if not may_see_case(by, earlier):
         raise TransitionRefused(_("No such earlier case."), 422)
-    transition(case, "link", by, note=f"→ {earlier.number} {note}".strip(), expected_version=version)
+    transition(case, "link", by, note=note.strip(), expected_version=version, detail={"earlier": earlier.number})
     db.session.add(CaseLink(case_id=case.id, earlier_case_id=earlier.id, by_id=by.id))
     db.session.flush()
     return case
@@ -226,7 +236,8 @@ def assign(case: Case, by: Staff, *, handler_email: str, version: int | None = N
                                                     Staff.active.is_(True)))
     if handler is None or handler.unit_id != case.unit_id or not handler.has_role(Role.HANDLER, Role.SUPERVISOR):
         raise TransitionRefused(_("Choose a handler of the responsible unit."), 422)
-    transition(case, "assign", by, note=f"→ {handler.name}", expected_version=version)
+    transition(case, "assign", by, expected_version=version,
+               detail={"handler_id": handler.id, "handler": handler.name})
     case.handler = handler
     db.session.flush()
     return case
@@ -268,14 +279,14 @@ def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained",
     language = language if language in ("zh_Hant_TW", "en") else case.language
     reply = returned_reply(case)
     if reply is None:
-        transition(case, "draft_reply", by, expected_version=version)
+        transition(case, "draft_reply", by, expected_version=version, detail={"version": 1})
         reply = Reply(case=case, body=body, outcome=outcome, remedy_notice=remedy_notice, language=language,
                       drafted_by_id=by.id)
         db.session.add(reply)
         reason, number = "", 1
     else:
         number = (reply.versions[-1].number if reply.versions else 0) + 1
-        transition(case, "draft_reply", by, note=f"v{number}", expected_version=version)
+        transition(case, "draft_reply", by, expected_version=version, detail={"version": number})
         reason = reply.return_reason
         reply.body, reply.outcome, reply.remedy_notice, reply.language = body, outcome, remedy_notice, language
         reply.status, reply.decided_by_id, reply.decided_at, reply.return_reason = (
@@ -371,9 +382,11 @@ def request_extension(case: Case, by: Staff, *, days: int, reason: str, version:
     if problems:
         raise TransitionRefused(" ".join(str(EXTENSION_PROBLEMS[p]()) for p in problems),
                                 409 if "after_due_date" in problems else 422)
-    transition(case, "request_extension", by, note=f"+{days}: {reason}", expected_version=version)
+    counts_holidays = bool(case.limit_counts_holidays and not case.sender_deadline)
+    transition(case, "request_extension", by, note=reason, expected_version=version,
+               detail={"days": int(days), "counts_holidays": counts_holidays})
     extension = Extension(case=case, days=int(days), reason=reason, requested_by_id=by.id, due_before=case.due_on,
-                          counts_holidays=bool(case.limit_counts_holidays and not case.sender_deadline))
+                          counts_holidays=counts_holidays)
     db.session.add(extension)
     db.session.flush()
     return extension
@@ -391,11 +404,13 @@ def approve_extension(case: Case, by: Staff, *, version: int | None = None) -> E
     extension = _pending_extension(case)
     if extension is None:
         raise TransitionRefused(_("There is no extension request awaiting a decision."), 409)
-    transition(case, "approve_extension", by, note=f"+{extension.days}", expected_version=version)
+    days = {"days": extension.days, "counts_holidays": bool(extension.counts_holidays)}
+    event = transition(case, "approve_extension", by, expected_version=version, detail=days)
     _four_eyes_relaxed(case, by, frozenset({extension.requested_by_id}))
     extension.status, extension.decided_by_id, extension.decided_at = ExtensionStatus.APPROVED.value, by.id, utcnow()
     previous_due = case.due_on
-    deadlines.recompute(case, cause="extension", detail=f"+{extension.days}", actor_id=by.id)
+    deadlines.recompute(case, cause="extension", detail=days, actor_id=by.id)
+    event.detail = {**days, "due_on": case.due_on.isoformat() if case.due_on else None}  # the petitioner's new date
     # Rules 30 and 36: the petitioner is told, with the reason and the new date (by e-mail here).
     _notify_petitioner(case, "extension_notice", {"reason": extension.reason, "previous_due_on": str(previous_due),
                                                   "due_on": str(case.due_on)}, key_suffix=str(extension.id),

@@ -125,9 +125,12 @@ def check(case: Case, action: str, user: Staff) -> Transition:
 
 
 def transition(case: Case, action: str, user: Staff | None, note: str = "",
-               expected_version: int | None = None, actor_id: int | None = None) -> CaseEvent:
+               expected_version: int | None = None, actor_id: int | None = None,
+               detail: dict | None = None) -> CaseEvent:
     """Apply `action` to the case and append the timeline event. The caller flushes/commits;
     the version column makes a concurrent second change fail at flush (StaleDataError).
+
+    note: only what a person typed; detail: the parts the code knows (JSON values), worded by cases/timeline.py.
 
     user None: the system acts (a routing rule); roles are not checked, the state table still is.
     actor_id names the person on whose behalf it acted, if any."""
@@ -148,7 +151,7 @@ def transition(case: Case, action: str, user: Staff | None, note: str = "",
     # two people acting on the same view of a case cannot both succeed.
     case.updated_at = utcnow()
     event = CaseEvent(case=case, actor_id=user.id if user else actor_id, action=action,
-                      from_state=before, to_state=case.state, note=note)
+                      from_state=before, to_state=case.state, note=note, detail=detail or {})
     db.session.add(event)
     return event
 

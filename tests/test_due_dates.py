@@ -43,7 +43,7 @@ def test_a_class_limit_change_does_not_reach_registered_cases(app, db, clock):
         assert (moved.limit_days, moved.due_on) == (30, date(2026, 12, 15))  # one day later, not 4 weeks earlier
         [event] = _moves(db, case.id)
         assert (event.due_before, event.due_after) == (date(2026, 12, 14), date(2026, 12, 15))
-        assert event.note.startswith("closure") and "颱風停止上班" in event.note
+        assert event.detail == {"cause": "closure", "day": "2026-11-17"} and event.note == "颱風停止上班"
         # A case registered now takes the class as it is now.
         clock.move_to(datetime(2026, 11, 18, 10, 5, tzinfo=TAIPEI))
         newer = register_case(db, received_at=datetime(2026, 11, 18, 10, tzinfo=TAIPEI), email="b@example.tw")
@@ -63,7 +63,8 @@ def test_reclassifying_is_the_one_way_a_limit_changes_and_it_is_on_the_timeline(
     assert (reclassified.limit_class, reclassified.limit_days, reclassified.limit_name_zh) == ("urgent", 3, "速件")
     [event] = _moves(db, case.id)
     assert (event.due_before, event.due_after) == (petition_due, reclassified.due_on)
-    assert "petition (30) → urgent (3)" in event.note
+    [classified] = [e for e in reclassified.events if e.action == "classify"]
+    assert (classified.detail["before"]["code"], classified.detail["after"]["code"]) == ("petition", "urgent")
     page = intake.get(f"/staff/cases/{case.number}").text
     assert "速件" in page and "3 個工作天" in page and "重新分類" in page
 
@@ -146,7 +147,8 @@ def test_a_closure_on_the_receipt_day_moves_that_days_receipts(app, db, clock):
         assert moved.received_on == date(2026, 11, 17)
         assert moved.due_on == date(2026, 11, 25)  # 6 working days from Tue 11/17
         [event] = _moves(db, case.id)
-        assert "2026-11-16 → 2026-11-17" in event.note and event.actor_id is not None
+        assert (event.detail["received_before"], event.detail["received_after"]) == ("2026-11-16", "2026-11-17")
+        assert event.actor_id is not None
     assert _case(db, earlier.number).received_on == date(2026, 11, 13)  # counted before the closure
 
     # Withdrawing the closure moves them back, and says so.
@@ -174,7 +176,7 @@ def test_extension_records_stay_true_when_a_closure_moves_the_case(app, db, cloc
     assert (extension.due_before, extension.due_after, extended.due_on) == (
         date(2026, 11, 10), date(2026, 11, 17), date(2026, 11, 17))
     [moved_by_extension] = _moves(db, case.id)
-    assert moved_by_extension.note.startswith("extension")
+    assert moved_by_extension.detail["cause"] == "extension"
 
     assert app.test_cli_runner().invoke(args=["calendar", "close", "2026-11-05", "--reason", "颱風"]).exit_code == 0
     after = _case(db, case.number)
@@ -257,7 +259,7 @@ def test_a_due_date_in_an_unpublished_year_is_provisional_until_the_official_fil
         official = _case(db, case.number)
         assert not official.due_on_provisional and official.due_on > provisional_due
         [event] = _moves(db, case.id)
-        assert event.note.startswith("official_calendar")
+        assert event.detail["cause"] == "official_calendar" and event.detail["year"] == 2027
         assert "暫定" not in intake.get(f"/staff/cases/{case.number}").text
         assert runner.invoke(args=["calendar", "check", "2027"]).exit_code == 0
         again = runner.invoke(args=["calendar", "import", str(path)])
@@ -320,7 +322,7 @@ def test_a_closure_on_the_routing_date_moves_it_and_the_transfer_is_judged_again
     moved = _case(db, case.number)
     assert moved.routing_due_on == date(2026, 11, 4)
     [event] = _moves(db, case.id)
-    assert "route by 2026-11-03 → 2026-11-04" in event.note
+    assert (event.detail["route_by_before"], event.detail["route_by_after"]) == ("2026-11-03", "2026-11-04")
     clock.move_to(datetime(2026, 11, 4, 15, 0, tzinfo=TAIPEI))
     intake = staff_client(app, "intake@example.tw")
     assert act(intake, case.number, "transfer", agency="內政部", reason="非本機關權責").status_code == 303

@@ -36,7 +36,7 @@ def test_register_route_assign_draft_approve_reply_closes_the_case(app, db, smtp
     # The reclassification moved the due date, and the timeline says from when to when and why.
     moved = classified.events[-1]
     assert (moved.action, moved.due_before, moved.due_after) == ("due_date_changed", petition_due, classified.due_on)
-    assert moved.note.startswith("reclassification")
+    assert moved.detail["cause"] == "reclassification" and moved.note == ""
     page = intake.get(f"/staff/cases/{number}").text
     assert "處理期限變更" in page and f"{petition_due.isoformat()} → {classified.due_on.isoformat()}" in page
     assert act(intake, number, "route", unit="ROADS").status_code == 303
