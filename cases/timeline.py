@@ -16,12 +16,13 @@ from typing import Any, Protocol
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cases.labels import ACTION_LABELS, CAUSE_LABELS, GROUND_LABELS
 from cases.models import CaseEvent
 from core.clock import TAIPEI
 from core.dates import day
+from core.db import prepared
 from core.extensions import db
 
 
@@ -261,15 +262,20 @@ def _public(e: PublicEvent, reason: str) -> tuple[str, str] | None:
     if e.action == "route" and d.get("unit_name"):
         return "routed", _("Your case was passed to %(unit)s for handling.", unit=d["unit_name"])
     if e.action == "approve_extension" and "days" in d:
-        text = _(
-            "The time to reply was extended by %(days)s, to %(due)s.",
-            days=_days(int(d["days"]), bool(d.get("counts_holidays"))),
-            due=_day(d.get("due_on")),
-        )
-        return "extended", _with_note(text, reason)
+        days, due = _days(int(d["days"]), bool(d.get("counts_holidays"))), _day(d.get("due_on"))
+        if reason:
+            return "extended", _(
+                "The time to reply was extended by %(days)s, to %(due)s. Reason: %(reason)s",
+                days=days,
+                due=due,
+                reason=reason,
+            )
+        return "extended", _("The time to reply was extended by %(days)s, to %(due)s.", days=days, due=due)
     if e.action == "transfer" and "agency" in d:
-        return "transferred", _with_note(
-            _("Your case was transferred to %(agency)s, the agency responsible.", agency=d["agency"]), e.note
+        return "transferred", _(
+            "Your case was transferred to %(agency)s, the agency responsible. Reason: %(reason)s",
+            agency=d["agency"],
+            reason=e.note or "—",
         )
     if e.action == "not_handled" and d.get("ground") in PUBLIC_GROUNDS:
         return "not_handled", _(
@@ -297,13 +303,18 @@ def public_events(events: Iterable[PublicEvent], language: str) -> list[dict[str
     return out
 
 
-def public_events_of(case_id: int, language: str) -> list[dict[str, Any]]:
-    """The petitioner's timeline of a case: one SELECT of the public events' columns (never an actor)."""
-    rows = db.session.execute(
+def _public_events_query():  # noqa: ANN202
+    return (
         select(
             CaseEvent.action, CaseEvent.at, CaseEvent.note, CaseEvent.detail, CaseEvent.due_before, CaseEvent.due_after
         )
-        .where(CaseEvent.case_id == case_id, CaseEvent.action.in_(PUBLIC_ACTIONS))
+        .where(CaseEvent.case_id == bindparam("case_id"), CaseEvent.action.in_(PUBLIC_ACTIONS))
         .order_by(CaseEvent.id)
-    ).all()
+    )
+
+
+def public_events_of(case_id: int, language: str) -> list[dict[str, Any]]:
+    """The petitioner's timeline of a case: one SELECT of the public events' columns (never an actor, never an
+    internal event: the filter is in the query, so nothing else leaves the database)."""
+    rows = db.session.execute(prepared("track_events", _public_events_query), {"case_id": case_id}).all()
     return public_events(rows, language)

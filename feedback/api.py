@@ -63,6 +63,13 @@ class TrackIn(Schema):
     access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
+class PublicEventOut(Schema):
+    on = fields.Date()
+    kind = fields.String(metadata={"enum": ["received", "routed", "extended", "transferred", "not_handled",
+                                            "replied"]})
+    text = fields.String(metadata={"description": "The step in the submission's language."})
+
+
 class CaseStatusOut(Schema):
     case_number = fields.String()
     channel = fields.String()
@@ -70,10 +77,13 @@ class CaseStatusOut(Schema):
                                               "closed", "transferred", "not_handled"]})
     status_label = fields.String()
     received_on = fields.Date()
-    due_on = fields.Date(allow_none=True)
+    due_on = fields.Date(allow_none=True, metadata={"description": "The date the reply is expected by."})
     unit = fields.String(allow_none=True, metadata={"description": "Responsible unit (never a person)."})
     closed_on = fields.Date(allow_none=True)
     reply = fields.String(allow_none=True, metadata={"description": "The reply as sent, once the case is closed."})
+    events = fields.List(fields.Nested(PublicEventOut), metadata={
+        "description": "The steps of the case the petitioner may know, oldest first (never a person or an internal "
+                       "note)."})
 
 
 def _decode(attachments: list[dict]) -> tuple[rules.Upload, ...]:

@@ -22,6 +22,7 @@ def case_status(case: Tracked) -> dict[str, Any]:
         "closed_on": case.closed_on,
         # Once closed, the reply as sent (never a draft).
         "reply": case.reply if case.state == CaseState.CLOSED else None,
+        "events": list(case.events),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, true, update
@@ -14,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, true, update
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case, Reply, ReplyStatus
 from cases.services import ACCESS_CODE_PURPOSE, register_case
+from cases.timeline import public_events_of
 from core.accounts.models import Staff, Unit
 from core.clock import taipei_date
 from core.db import insert_or_ignore, prepared, utcnow
@@ -246,6 +248,7 @@ def _enqueue_receipt(case: Case, submission: Submission, access_code: str) -> No
         context={
             "name": submission.name, "subject": submission.subject, "channel": submission.channel,
             "case_number": case.number, "received_on": case.received_on.isoformat(),
+            "due_on": case.due_on.isoformat() if case.due_on else "",
             "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
         },
         secrets={"access_code": access_code},
@@ -269,19 +272,22 @@ class Tracked:
     closed_on: date | None
     unit: str | None
     reply: str | None  # the reply as sent
+    # The steps the petitioner may know, in the submission's language (cases.timeline.public_events).
+    events: tuple[dict[str, Any], ...] = ()
 
 
 def _tracking_query():  # noqa: ANN202
     sent_reply = (select(Reply.body).where(Reply.case_id == Case.id, Reply.status == ReplyStatus.SENT.value)
                   .order_by(Reply.id).limit(1).scalar_subquery())
     return (select(Case.id, Case.number, Case.channel, Case.state, Case.received_on, Case.due_on, Case.closed_on,
-                   Unit.name, sent_reply, Case.access_code_hash)
+                   Unit.name, sent_reply, Case.access_code_hash, Case.language)
             .outerjoin(Unit, Unit.id == Case.unit_id).where(Case.number == bindparam("number")))
 
 
 def track(number: str, access_code: str) -> Tracked | None:
     """The case if number and code match. Unknown numbers cost the same keyed-hash check as wrong codes.
-    One SELECT of the columns the citizen is shown (the unit's name, the sent reply), no ORM object."""
+    One SELECT of the columns the citizen is shown (the unit's name, the sent reply), no ORM object; once the code
+    matches, one more for the case's public events."""
     number = "".join(ch for ch in (number or "") if ch.isdigit())[:20]
     row = db.session.execute(prepared("track", _tracking_query), {"number": number}).first() if number else None
     ok, rekeyed = verify_keyed(row.access_code_hash if row else None, normalise_code(access_code or ""),
@@ -291,7 +297,7 @@ def track(number: str, access_code: str) -> Tracked | None:
     if rekeyed:  # an argon2 hash from before this release, replaced on first use
         db.session.execute(update(Case.__table__).where(Case.__table__.c.id == row.id)
                            .values(access_code_hash=rekeyed))
-    return Tracked(*row[1:9])
+    return Tracked(*row[1:9], events=tuple(public_events_of(row.id, row.language)))
 
 
 def purge_unverified(now: datetime | None = None) -> int:
