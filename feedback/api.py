@@ -155,4 +155,4 @@ class Track(MethodView):
         case = services.track(payload["case_number"], payload["access_code"])
         if case is None:
             abort(404, message=_("No case matches this case number and access code."))
-        return case_status(case)
+        return case_status(services.with_events(case))

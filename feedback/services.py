@@ -5,7 +5,7 @@ Services flush; the view, API endpoint or task commits once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -272,7 +272,9 @@ class Tracked:
     closed_on: date | None
     unit: str | None
     reply: str | None  # the reply as sent
-    # The steps the petitioner may know, in the submission's language (cases.timeline.public_events).
+    case_id: int = 0
+    language: str = "zh_Hant_TW"  # the submission's: the language of the events
+    # The steps the petitioner may know (cases.timeline.public_events), once with_events() has read them.
     events: tuple[dict[str, Any], ...] = ()
 
 
@@ -286,8 +288,7 @@ def _tracking_query():  # noqa: ANN202
 
 def track(number: str, access_code: str) -> Tracked | None:
     """The case if number and code match. Unknown numbers cost the same keyed-hash check as wrong codes.
-    One SELECT of the columns the citizen is shown (the unit's name, the sent reply), no ORM object; once the code
-    matches, one more for the case's public events."""
+    One SELECT of the columns the citizen is shown (the unit's name, the sent reply), no ORM object."""
     number = "".join(ch for ch in (number or "") if ch.isdigit())[:20]
     row = db.session.execute(prepared("track", _tracking_query), {"number": number}).first() if number else None
     ok, rekeyed = verify_keyed(row.access_code_hash if row else None, normalise_code(access_code or ""),
@@ -297,7 +298,13 @@ def track(number: str, access_code: str) -> Tracked | None:
     if rekeyed:  # an argon2 hash from before this release, replaced on first use
         db.session.execute(update(Case.__table__).where(Case.__table__.c.id == row.id)
                            .values(access_code_hash=rekeyed))
-    return Tracked(*row[1:9], events=tuple(public_events_of(row.id, row.language)))
+    return Tracked(*row[1:9], case_id=row.id, language=row.language)
+
+
+def with_events(case: Tracked) -> Tracked:
+    """The tracked case with its public events: one more SELECT. Apart from track() so that a right code costs
+    what a wrong one costs (the check); the extra read only follows an answer that already says the code was right."""
+    return replace(case, events=tuple(public_events_of(case.case_id, case.language)))
 
 
 def purge_unverified(now: datetime | None = None) -> int:

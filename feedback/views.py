@@ -160,7 +160,7 @@ def track():
         if case is None:
             not_found, status = True, 404
         else:
-            result = case_status(case)
+            result = case_status(services.with_events(case))
     return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
 
 
