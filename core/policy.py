@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
 from core.accounts.models import Role
+from core.clock import today
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +113,29 @@ def case_scope(user: Any) -> CaseScope:
 
 
 def may_see_case(user: Any, case: Any) -> bool:
-    return case_scope(user).admits(case)
+    """The user's scope admits the case, or the user decides on it: whoever may decide what awaits a decision (a
+    deputy standing in from another unit, the parent unit's supervisor) opens the case to decide, and whoever
+    decided on it (approved the reply, decided an extension) still opens it and its letter afterwards."""
+    if case_scope(user).admits(case):
+        return True
+    if any(user.id == r.decided_by_id for r in case.replies) or any(
+            user.id == e.decided_by_id for e in case.extensions):
+        return True
+    day = today()
+    return any(may_decide(user, case.unit_id, written_by, day) for written_by in pending_authors(case))
+
+
+def pending_authors(case: Any) -> list[frozenset[int]]:
+    """Who put forward each thing of the case that awaits a decision: the draft reply's writers (while the case
+    awaits approval), the requested extension's requester (while the case is open with a unit)."""
+    pending = []
+    if case.state == "awaiting_approval":
+        reply = next((r for r in reversed(case.replies) if r.status == "draft"), None)
+        if reply is not None:
+            pending.append(reply.authors())
+    if case.state in ("routed", "in_progress", "awaiting_approval"):
+        pending += [frozenset({e.requested_by_id}) for e in case.extensions if e.status == "requested"]
+    return pending
 
 
 def require(action: str) -> Callable[[F], F]:

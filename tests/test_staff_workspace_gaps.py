@@ -1,0 +1,96 @@
+"""The smaller gaps of the staff workspace (issue 12): a deputy from another unit opens the case they decide and its
+letter; the secretariat's chase (催辦) mails once a working day; the CLI's changes are in the audit log like the
+web's."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests.support import act, csrf_token, make_agency, register_case, staff_client
+
+
+def _staff(email: str):  # noqa: ANN202
+    from core.accounts.services import find_staff
+
+    return find_staff(email)
+
+
+def _case_in_progress(app, db, *, days_ago: int = 0) -> tuple[int, str]:  # noqa: ANN001
+    """A ROADS case assigned to roads.handler; returns (id, number)."""
+    from cases import services
+    from core.clock import TAIPEI
+
+    received_at = None
+    if days_ago:
+        received_at = datetime.now(TAIPEI).replace(hour=10, minute=0) - timedelta(days=days_ago)
+    with app.test_request_context("/"):
+        case = register_case(db, received_at=received_at)
+        services.route(case, _staff("intake@example.tw"), unit_code="ROADS")
+        services.assign(case, _staff("roads.chief@example.tw"), handler_email="roads.handler@example.tw")
+        db.session.commit()
+        return case.id, case.number
+
+
+# ---------------------------------------------------------------- a deputy from another unit
+
+
+def _away_with_a_deputy_from_parks(db) -> None:  # noqa: ANN001
+    from core.clock import today
+
+    chief = _staff("roads.chief@example.tw")
+    chief.deputy_id = _staff("parks.handler@example.tw").id
+    chief.away_from, chief.away_until = today() - timedelta(days=1), today() + timedelta(days=7)
+    db.session.commit()
+
+
+def test_a_deputy_from_another_unit_opens_the_case_approves_the_reply_and_prints_the_letter(app, db, smtp):
+    from cases.models import Case
+
+    make_agency(db)
+    _away_with_a_deputy_from_parks(db)
+    _case_id, number = _case_in_progress(app, db)
+    handler = staff_client(app, "roads.handler@example.tw")
+    assert act(handler, number, "draft-reply", body="本處已完成路面修補。", outcome="met").status_code == 303
+
+    colleague = staff_client(app, "parks.chief@example.tw")  # of the deputy's unit, but nobody's deputy
+    assert colleague.get(f"/staff/cases/{number}").status_code == 404  # answers like a missing case
+
+    deputy = staff_client(app, "parks.handler@example.tw")
+    page = deputy.get(f"/staff/cases/{number}")
+    assert page.status_code == 200 and f"/staff/cases/{number}/approve-reply" in page.text
+    assert act(deputy, number, "approve-reply").status_code == 303
+    db.session.expire_all()
+    case = db.session.scalar(sa.select(Case).where(Case.number == number))
+    assert case.state == "closed" and case.replies[0].decided_by.email == "parks.handler@example.tw"
+
+    # Whoever approved it still opens the case and prints its letter; the colleague still does not.
+    assert deputy.get(f"/staff/cases/{number}").status_code == 200
+    letter = deputy.get(f"/staff/cases/{number}/letter")
+    assert letter.status_code == 200 and "本處已完成路面修補" in letter.text
+    assert colleague.get(f"/staff/cases/{number}").status_code == 404
+    assert colleague.get(f"/staff/cases/{number}/letter").status_code == 404
+    page = colleague.get("/staff/")  # a page of the colleague's own, for the token
+    answer = colleague.post(f"/staff/cases/{number}/return-reply", data={
+        "csrf_token": csrf_token(page.text), "version": str(case.version), "reason": "x"})
+    assert answer.status_code == 404
+
+
+def test_a_deputy_from_another_unit_decides_an_extension(app, db, smtp):
+    from cases.models import Extension
+
+    make_agency(db)
+    _away_with_a_deputy_from_parks(db)
+    _case_id, number = _case_in_progress(app, db)
+    handler = staff_client(app, "roads.handler@example.tw")
+    assert act(handler, number, "request-extension", days="5", reason="需會勘").status_code == 303
+
+    assert staff_client(app, "parks.chief@example.tw").get(f"/staff/cases/{number}").status_code == 404
+    deputy = staff_client(app, "parks.handler@example.tw")
+    assert f"/staff/cases/{number}/approve-extension" in deputy.get(f"/staff/cases/{number}").text
+    assert act(deputy, number, "approve-extension").status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Extension.status)) == "approved"
+    # Once the chief is back, the deputy has nothing to decide but still sees the case they decided on.
+    assert deputy.get(f"/staff/cases/{number}").status_code == 200
