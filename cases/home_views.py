@@ -63,9 +63,11 @@ def chase():
     if result.done:
         flash(_("Chased: %(numbers)s. The unit's supervisors were mailed.", numbers=", ".join(result.done)),
               "success")
+    for _number, why in result.unchanged:  # chased already today: said, not an error
+        flash(why, "info")
     for number, why in result.refused:
         flash(_("Case %(number)s was not chased: %(why)s", number=number, why=why), "error")
-    if not result.done and not result.refused:
+    if not result.done and not result.refused and not result.unchanged:
         flash(_("Select at least one case."), "error")
     return _back()
 

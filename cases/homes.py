@@ -27,10 +27,14 @@ from cases.models import (
     CaseState,
     EthicsReferral,
     IdentityReveal,
+    ReminderLedger,
 )
 from cases.queries import awaiting_decision
 from cases.workflow import TransitionRefused
 from core.accounts.models import Role, Staff, StaffRole, Unit
+from core.bulk import insert_many_or_ignore
+from core.clock import TAIPEI
+from core.db import utcnow
 from core.extensions import db
 from core.policy import case_scope
 
@@ -238,6 +242,7 @@ def parse_selection(values: Iterable[str], cap: int = 200) -> list[tuple[int, in
 class BulkResult:
     done: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (case number, why)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)  # (case number, why): already done (AlreadyDone)
 
 
 def bulk(user: Staff, selection: list[tuple[int, int | None]], act: Callable[[Case, int | None], Any]) -> BulkResult:
@@ -265,6 +270,9 @@ def bulk(user: Staff, selection: list[tuple[int, int | None]], act: Callable[[Ca
         except StaleDataError:
             savepoint.rollback()
             result.refused.append((number, _("Someone else changed this case in the meantime. Please reload it.")))
+        except AlreadyDone as exc:
+            savepoint.rollback()
+            result.unchanged.append((number, exc.message))
         except TransitionRefused as exc:
             savepoint.rollback()
             result.refused.append((number, exc.message))
@@ -277,9 +285,17 @@ def unit_supervisors(unit_id: int) -> list[Staff]:
                                             StaffRole.role == Role.SUPERVISOR.value).order_by(Staff.id)))
 
 
+class AlreadyDone(TransitionRefused):
+    """Nothing was done because it already was (a second chase of the case the same day): not an error."""
+
+
 def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
     """催辦: the secretariat reminds the unit's supervisor(s) of an open case, by mail through the outbox, and
-    records it on the case's timeline (action "chased"; the case's state and version stay as they are)."""
+    records it on the case's timeline (action "chased"; the case's state and version stay as they are).
+
+    Once a day per case: the reminder ledger's unique key ("chase:CASE:DAY", the Taipei day) is claimed first with
+    INSERT … ON CONFLICT DO NOTHING, so a second chase that day — a second click, or one racing this one, which
+    waits for it — records nothing, mails nobody and raises AlreadyDone with the time of the first."""
     from notifications.outbox import enqueue
 
     if not by.has_role(Role.SECRETARIAT, Role.ADMIN):
@@ -289,6 +305,7 @@ def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
     supervisors = unit_supervisors(case.unit_id)
     if not supervisors:
         raise TransitionRefused(_("The unit has no supervisor to chase."), 409)
+    _claim_chase(case, by, today)
     event = CaseEvent(case_id=case.id, actor_id=by.id, action="chased", from_state=case.state, to_state=case.state,
                       detail={"supervisors": [{"id": s.id, "name": s.name} for s in supervisors]})
     db.session.add(event)
@@ -302,3 +319,17 @@ def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
                          "agency": current_app.config["AGENCY_NAME"]},
                 key=f"chase:{case.id}:{event.id}:{person.email}")
     return event
+
+
+def _claim_chase(case: Case, by: Staff, today: date) -> None:
+    """The chase's ledger row for the case and day, or AlreadyDone naming when the day's chase was."""
+    key = f"chase:{case.id}:{today.isoformat()}"
+    claimed = insert_many_or_ignore(ReminderLedger.__table__, [{
+        "key": key, "kind": "chase", "case_id": case.id, "staff_id": by.id, "on_date": today,
+        "created_at": utcnow()}], "key", "id")
+    if claimed:
+        return
+    first = db.session.scalar(select(ReminderLedger.created_at).where(ReminderLedger.key == key))
+    at = first.astimezone(TAIPEI).strftime("%H:%M") if first is not None else ""
+    raise AlreadyDone(_("Case %(number)s was already chased today at %(time)s; its unit's supervisors were not "
+                        "mailed again.", number=case.number, time=at), 409)

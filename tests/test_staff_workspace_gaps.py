@@ -4,6 +4,9 @@ web's."""
 
 from __future__ import annotations
 
+import html
+import re
+import threading
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -94,3 +97,64 @@ def test_a_deputy_from_another_unit_decides_an_extension(app, db, smtp):
     assert db.session.scalar(sa.select(Extension.status)) == "approved"
     # Once the chief is back, the deputy has nothing to decide but still sees the case they decided on.
     assert deputy.get(f"/staff/cases/{number}").status_code == 200
+
+
+# ---------------------------------------------------------------- the chase, once a working day
+
+
+def _chase(client, case_id: int):  # noqa: ANN001, ANN202
+    page = client.get("/staff/").text
+    return client.post("/staff/chase", data={"csrf_token": csrf_token(page), "case": str(case_id)},
+                       follow_redirects=True)
+
+
+def _chases(db, case_id: int) -> int:  # noqa: ANN001
+    from cases.models import CaseEvent
+
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == case_id, CaseEvent.action == "chased"))
+
+
+def test_a_second_chase_the_same_day_records_nothing_and_mails_nobody_and_says_when(app, db, smtp):
+    make_agency(db)
+    case_id, number = _case_in_progress(app, db, days_ago=70)
+    secretariat = staff_client(app, "secretariat@example.tw")
+    smtp.clear()
+    first = _chase(secretariat, case_id)
+    assert first.status_code == 200 and "已催辦" in first.text
+    second = _chase(secretariat, case_id)
+    assert second.status_code == 200
+    said = re.search(r"案件 (\d+) 今天 (\d\d:\d\d) 已催辦過", html.unescape(second.text))
+    assert said and said.group(1) == number, second.text
+    assert _chases(db, case_id) == 1
+    mails = smtp.to("roads.chief@example.tw")
+    assert len(mails) == 1 and "催辦" in smtp.subject(mails[0])
+    # In English too, with the same time.
+    secretariat.set_cookie("lang", "en")
+    english = _chase(secretariat, case_id)
+    assert f"Case {number} was already chased today at {said.group(2)}" in html.unescape(english.text)
+    assert _chases(db, case_id) == 1 and len(smtp.to("roads.chief@example.tw")) == 1
+
+
+def test_two_chases_at_the_same_moment_record_one_and_mail_once(app, db, smtp):
+    make_agency(db)
+    case_id, _number = _case_in_progress(app, db, days_ago=70)
+    clients = [staff_client(app, "secretariat@example.tw") for _ in range(2)]
+    tokens = [csrf_token(c.get("/staff/").text) for c in clients]
+    smtp.clear()
+    start = threading.Barrier(2)
+    answers = []
+
+    def click(client, token) -> None:  # noqa: ANN001
+        start.wait()
+        answers.append(client.post("/staff/chase", data={"csrf_token": token, "case": str(case_id)}))
+
+    threads = [threading.Thread(target=click, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(a.status_code for a in answers) == [303, 303]
+    assert _chases(db, case_id) == 1
+    assert len(smtp.to("roads.chief@example.tw")) == 1
