@@ -7,7 +7,7 @@ import binascii
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from cases.case_file import Channel, ComplaintCategory, Source
 from core import ratelimit
 from core.extensions import db
+from core.i18n import LANG_COOKIE
 from feedback import rules, services
 from feedback.presenters import case_status
 
@@ -22,6 +23,9 @@ blp = Blueprint(
     "public_api", __name__, url_prefix="/api/v1",
     description="Citizen submissions and case tracking. Rate-limited per client address.",
 )
+
+
+_LANGUAGE_CODES = {"zh-TW": "zh_Hant_TW", "en": "en"}  # the API's language names → the locales'
 
 
 class AttachmentIn(Schema):
@@ -61,13 +65,16 @@ class SubmissionAccepted(Schema):
 class TrackIn(Schema):
     case_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
     access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    language = fields.String(load_default=None, validate=validate.OneOf(["zh-TW", "en"]), metadata={
+        "description": "Language of the status label and the steps; defaults to the Accept-Language choice when "
+                       "the request makes one, else to the language of the submission."})
 
 
 class PublicEventOut(Schema):
     on = fields.Date()
     kind = fields.String(metadata={"enum": ["received", "routed", "extended", "transferred", "not_handled",
                                             "replied"]})
-    text = fields.String(metadata={"description": "The step in the submission's language."})
+    text = fields.String(metadata={"description": "The step, in the language of the answer (see `language`)."})
 
 
 class CaseStatusOut(Schema):
@@ -124,7 +131,7 @@ class Submissions(MethodView):
         `Idempotency-Key` header (any unique string up to 200 characters) to retry safely: the same key with
         the same letter answers with the first submission instead of making a second one.
         """
-        language = {"zh-TW": "zh_Hant_TW", "en": "en"}.get(payload["language"] or "", str(get_locale()))
+        language = _LANGUAGE_CODES.get(payload["language"] or "", str(get_locale()))
         data = rules.SubmissionInput(
             channel=payload["channel"], subject=payload["subject"], body=payload["body"],
             name=payload["name"], email=payload["email"], phone=payload["phone"], address=payload["address"],
@@ -155,4 +162,17 @@ class Track(MethodView):
         case = services.track(payload["case_number"], payload["access_code"])
         if case is None:
             abort(404, message=_("No case matches this case number and access code."))
-        return case_status(services.with_events(case))
+        language = _answer_language(payload["language"], case.language)
+        with force_locale(language):  # one answer, one language: the status label as the steps
+            return case_status(services.with_events(case, language))
+
+
+def _answer_language(asked: str | None, submission_language: str) -> str:
+    """The `language` field; else the language the request chose (lang cookie, Accept-Language naming Chinese or
+    English); else the submission's: a client that says nothing gets what the petitioner wrote in."""
+    if asked:
+        return _LANGUAGE_CODES[asked]
+    if (request.cookies.get(LANG_COOKIE) in current_app.config["LANGUAGES"]
+            or request.accept_languages.best_match(["zh-TW", "zh", "en"])):
+        return str(get_locale())
+    return submission_language

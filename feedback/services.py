@@ -273,7 +273,7 @@ class Tracked:
     unit: str | None
     reply: str | None  # the reply as sent
     case_id: int = 0
-    language: str = "zh_Hant_TW"  # the submission's: the language of the events
+    language: str = "zh_Hant_TW"  # the submission's: the events' language unless the reader chose another
     # The steps the petitioner may know (cases.timeline.public_events), once with_events() has read them.
     events: tuple[dict[str, Any], ...] = ()
 
@@ -301,10 +301,11 @@ def track(number: str, access_code: str) -> Tracked | None:
     return Tracked(*row[1:9], case_id=row.id, language=row.language)
 
 
-def with_events(case: Tracked) -> Tracked:
-    """The tracked case with its public events: one more SELECT. Apart from track() so that a right code costs
-    what a wrong one costs (the check); the extra read only follows an answer that already says the code was right."""
-    return replace(case, events=tuple(public_events_of(case.case_id, case.language)))
+def with_events(case: Tracked, language: str | None = None) -> Tracked:
+    """The tracked case with its public events, worded in `language` (the reader's; by default the submission's):
+    one more SELECT. Apart from track() so that a right code costs what a wrong one costs (the check); the extra
+    read only follows an answer that already says the code was right."""
+    return replace(case, events=tuple(public_events_of(case.case_id, language or case.language)))
 
 
 def purge_unverified(now: datetime | None = None) -> int:

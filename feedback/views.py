@@ -160,7 +160,8 @@ def track():
         if case is None:
             not_found, status = True, 404
         else:
-            result = case_status(services.with_events(case))
+            # The page's language, not the submission's: whoever reads this page chose it.
+            result = case_status(services.with_events(case, str(get_locale())))
     return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
 
 
