@@ -1,4 +1,7 @@
-"""flask deadlines ... and flask calendar ...: answers and changes for the deadline engine."""
+"""flask deadlines ... and flask calendar ...: answers and changes for the deadline engine.
+
+The changes (time-limit classes, the agency's closures and working days, the official calendar's import) go
+through the administration's services and are in the audit log, with the command line as the actor."""
 
 from __future__ import annotations
 
@@ -9,10 +12,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from cases import deadlines, official_calendar, time_limits
-from cases.calendar_admin import CalendarError, remove_calendar_day, set_calendar_day
-from cases.models import TimeLimitClass
+from cases import admin, deadlines, official_calendar, time_limits
+from cases.models import OfficeCalendarYear, TimeLimitClass
+from core import audit
+from core.errors import DomainError
 from core.extensions import db
+
+CLI = None  # the actor of the audit entries the commands write (shown as "command line (CLI)")
 
 deadlines_cli = AppGroup("deadlines", help="Time limits and due dates.")
 calendar_cli = AppGroup("calendar", help="The official office calendar, the agency's closures and extra working days.")
@@ -77,25 +83,26 @@ def set_class_command(code: str, days: int, name_zh: str | None, name_en: str | 
     """Create a class or change its limit. Cases keep the limit they were classified with (only a
     reclassification gives a case the new limit)."""
     row = db.session.get(TimeLimitClass, code)
-    if row is None:
-        if not (name_zh and name_en):
-            raise click.UsageError("a new class needs --name-zh and --name-en")
-        row = TimeLimitClass(code=code, name_zh=name_zh, name_en=name_en, days=days,
-                             counts_holidays=bool(counts_holidays))
-        db.session.add(row)
-    row.days, row.active = days, not inactive
-    row.name_zh, row.name_en = name_zh or row.name_zh, name_en or row.name_en
-    if counts_holidays is not None:
-        row.counts_holidays = counts_holidays
+    try:  # the administration page's rules and audit entries
+        if row is None:
+            if not (name_zh and name_en):
+                raise click.UsageError("a new class needs --name-zh and --name-en")
+            row = admin.add_class(code, name_zh, name_en, days, bool(counts_holidays), CLI)
+        else:
+            admin.change_class(row, name_zh or row.name_zh, name_en or row.name_en, days,
+                               row.counts_holidays if counts_holidays is None else counts_holidays, CLI)
+        admin.set_class_active(row, not inactive, CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"{row.code}: {row.days} days")
 
 
 def _set(day: str, working: bool, reason: str) -> None:
     try:
-        changed = set_calendar_day(_day(day), working, reason, None)
-    except CalendarError as exc:
-        raise click.ClickException(str(exc)) from exc
+        changed = admin.add_day(_day(day), working, reason, CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"{day}: {'working day' if working else 'closed'}; due dates of {changed} open case(s) recomputed")
 
@@ -121,9 +128,9 @@ def open_command(day: str, reason: str) -> None:
 def remove_command(day: str) -> None:
     """Remove the agency's override on DAY (the national calendar applies again)."""
     try:
-        changed = remove_calendar_day(_day(day), None)
-    except CalendarError as exc:
-        raise click.ClickException(str(exc)) from exc
+        changed = admin.remove_day(_day(day), CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"{day}: national calendar; due dates of {changed} open case(s) recomputed")
 
@@ -145,7 +152,15 @@ def import_command(files: tuple[str, ...]) -> None:
         def progress(items, year=parsed.year):  # noqa: ANN001, ANN202
             return click.progressbar(items, label=f"{year}: recomputing due dates", file=sys.stderr, show_pos=True)
 
+        header = db.session.get(OfficeCalendarYear, parsed.year)
+        before = {"source": header.source, "sha256": header.sha256} if header else None
         result = official_calendar.import_year(parsed, path.name, progress=progress)
+        if before is None or not result.unchanged or before["sha256"] != parsed.sha256:
+            audit.record(CLI, "calendar_day", parsed.year, "create" if before is None else "update", before, {
+                "source": path.name[:200], "sha256": parsed.sha256, "days_added": result.added,
+                "now_working_days": [day for day, working in result.changed if working],
+                "now_days_off": [day for day, working in result.changed if not working],
+                "cases_moved": result.cases_moved})
         db.session.commit()
         if result.unchanged and not result.cases_moved:
             click.echo(f"{parsed.year}: unchanged ({path.name})")
@@ -160,8 +175,6 @@ def import_command(files: tuple[str, ...]) -> None:
 @click.argument("year", type=click.IntRange(1912, 9999))
 def check_command(year: int) -> None:
     """Exit status 0 if YEAR's official calendar is imported, 1 if its dates are provisional."""
-    from cases.models import OfficeCalendarYear
-
     row = db.session.scalar(select(OfficeCalendarYear).where(OfficeCalendarYear.year == year))
     if row is None:
         click.echo(f"{year}: provisional — no official DGPA calendar imported; dates come from the holidays "

@@ -6,6 +6,7 @@ import copy
 import json
 import threading
 import time as monotonic_clock
+import weakref
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
@@ -93,7 +94,8 @@ def parse_clock(value: str) -> time:
 # Every request reads settings, few ever change them: all of them are read in one SELECT and kept per database
 # for SETTINGS_CACHE_SECONDS. A change made in this process is seen at once (the cache is dropped when its
 # transaction commits, and the transaction itself sees its own change); other processes see it within that time.
-_cache: dict[Any, tuple[float, dict[str, Any]]] = {}
+# Keyed by the engine object (not its URL, whose hash renders the URL on every read: pages read settings often).
+_cache: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 _generation = 0  # bumped by forget_cached(): a read that began before a change is not kept
 _WRITTEN = "settings_written"
@@ -110,8 +112,8 @@ def get_setting(key: str) -> Any:
 
 
 def _stored() -> dict[str, Any]:
-    url = db.engine.url
-    cached = _cache.get(url)
+    engine = db.engine
+    cached = _cache.get(engine)
     now = monotonic_clock.monotonic()
     if cached is not None and now - cached[0] < current_app.config["SETTINGS_CACHE_SECONDS"]:
         return cached[1]
@@ -121,7 +123,7 @@ def _stored() -> dict[str, Any]:
     if not db.session.info.get(_WRITTEN):
         with _cache_lock:
             if generation == _generation:
-                _cache[url] = (now, values)
+                _cache[engine] = (now, values)
     return values
 
 
@@ -185,10 +187,17 @@ def list_settings() -> None:
 @click.argument("key", type=click.Choice(sorted(SPECS)))
 @click.argument("value")
 def set_setting_command(key: str, value: str) -> None:
+    """Change a setting; the change is in the audit log like one made on the administration page, with the
+    command line as its actor."""
+    from core import audit
+
+    old = fresh_settings()[key]
     try:
-        set_setting(key, json.loads(value))
+        new = json.loads(value)
+        set_setting(key, new)
     except (ValueError, json.JSONDecodeError) as exc:
         raise click.BadParameter(str(exc), param_hint="VALUE") from exc
+    audit.record(None, "setting", key, "update", {"value": old}, {"value": new})
     db.session.commit()
     click.echo(f"{key} = {value}")
 

@@ -1,13 +1,21 @@
-"""Administrator commands: flask units …, flask staff … (accounts, tokens, deactivation), flask demo seed."""
+"""Administrator commands: flask units …, flask staff … (accounts, tokens, deactivation), flask demo seed.
+
+What the administration pages change (units, accounts, roles, absences and deputies, activation) is written to
+the audit log here too, the same entries with no person as the actor: the audit page shows "command line (CLI)"."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
+from core import audit
+from core.accounts import admin
 from core.accounts.models import Role
 from core.accounts.services import AccountError, create_staff, create_unit, find_staff, find_unit
+from core.errors import DomainError
 from core.extensions import db
+
+CLI = None  # the actor of an audit entry written by a command (no person: shown as "command line (CLI)")
 
 units_cli = AppGroup("units", help="Manage the organisation's units.")
 staff_cli = AppGroup("staff", help="Manage staff accounts.")
@@ -20,10 +28,15 @@ demo_cli = AppGroup("demo", help="Demo data for trying the system out.")
 @click.option("--parent", "parent_code", help="Code of the parent unit.")
 @click.option("--ethics-office", is_flag=True, help="This unit is the ethics office (政風室).")
 def create_unit_command(code: str, name: str, parent_code: str | None, ethics_office: bool) -> None:
-    try:
-        unit = create_unit(code, name, parent_code, ethics_office)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    parent = None
+    if parent_code:
+        parent = find_unit(parent_code.strip().upper())
+        if parent is None:
+            raise click.ClickException(f"parent unit {parent_code} does not exist")
+    try:  # the administration page's rules and audit entry
+        unit = admin.add_unit(code, name, parent.id if parent else None, ethics_office, CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"Created unit {unit.code} {unit.name}")
 
@@ -39,6 +52,7 @@ def create_staff_command(email: str, name: str, unit_code: str, roles: tuple[str
         staff = create_staff(email, name, unit_code, roles, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(CLI, "staff", staff.id, "create", None, admin.staff_state(staff))
     db.session.commit()
     click.echo(f"Created {staff.email} ({', '.join(sorted(staff.role_names))}) in {staff.unit.code}")
 
@@ -172,10 +186,8 @@ def revoke_token_command(token_id: int) -> None:
 @click.argument("email")
 def deactivate_command(email: str) -> None:
     """Deactivate an account: it cannot log in, its sessions end at once and its tokens stop working."""
-    from core.accounts.services import set_active
-
     staff = _staff(email)
-    set_active(staff, False)
+    admin.set_staff_active(staff, False, CLI)
     db.session.commit()
     click.echo(f"{staff.email} deactivated")
 
@@ -184,10 +196,8 @@ def deactivate_command(email: str) -> None:
 @click.argument("email")
 def reactivate_command(email: str) -> None:
     """Let a deactivated account log in again (its revoked tokens stay revoked)."""
-    from core.accounts.services import set_active
-
     staff = _staff(email)
-    set_active(staff, True)
+    admin.set_staff_active(staff, True, CLI)
     db.session.commit()
     click.echo(f"{staff.email} reactivated")
 
@@ -204,6 +214,8 @@ def password_command(email: str, password: str) -> None:
         change_password(staff, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    # That it changed, never the password: the same mask before and after would be "no change".
+    audit.record(CLI, "staff", staff.id, "update", None, {"password": "••••••"})
     db.session.commit()
     click.echo(f"password of {staff.email} changed; their sessions have ended")
 
@@ -224,6 +236,7 @@ def away_command(email: str, start: str, end: str, deputy: str | None) -> None:
     from datetime import date
 
     staff = _staff(email)
+    before = admin.staff_state(staff)
     try:
         staff.away_from, staff.away_until = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:
@@ -233,5 +246,7 @@ def away_command(email: str, start: str, end: str, deputy: str | None) -> None:
         if substitute is None or substitute.id == staff.id:
             raise click.ClickException(f"no deputy {deputy}")
         staff.deputy = substitute
+    db.session.flush()
+    audit.record(CLI, "staff", staff.id, "update", before, admin.staff_state(staff))
     db.session.commit()
     click.echo(f"{staff.email} away {start} to {end}; deputy {staff.deputy.email if staff.deputy else 'none'}")
