@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative", help="cumulative or tottime")
+    parser.add_argument("--save", help="also write the raw profile here (for pstats' callers/callees)")
     args = parser.parse_args()
     from wsgi import create_app
 
@@ -72,6 +73,8 @@ def main() -> None:
     profile.disable()
     cpu = (time.process_time() - started) / args.requests * 1000
     print(f"{args.path}: {cpu:.2f} ms CPU per request under the profiler")
+    if args.save:
+        profile.dump_stats(args.save)
     pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 

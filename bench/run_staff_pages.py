@@ -85,10 +85,28 @@ def measure(client, url: str, repeat: int, warmup: int = 3, **kwargs) -> dict:  
             "statements": statistics.mode(statements), "most": max(statements)}
 
 
+def profile_page(client, url: str, repeat: int, **kwargs) -> None:  # noqa: ANN001
+    """cProfile (CPU time) over `repeat` requests of one page: the top of the cumulative and the internal times."""
+    import cProfile
+    import pstats
+
+    for _ in range(3):
+        client.get(url, **kwargs)
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(repeat):
+        client.get(url, **kwargs)
+    profile.disable()
+    for key in ("cumulative", "tottime"):
+        pstats.Stats(profile).sort_stats(key).print_stats(35)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=None)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this")
+    parser.add_argument("--profile", action="store_true", help="print where the CPU of the --only pages goes")
     args = parser.parse_args()
     import time_machine
 
@@ -154,9 +172,12 @@ def run(app, args: argparse.Namespace) -> None:  # noqa: ANN001
     # The fastest request says what the page costs when the machine's other work leaves this process alone.
     lines = ["| page | rows | app CPU (ms, median) | app CPU (ms, fastest) | wall (ms, median) | statements "
              "| median within 10 ms CPU |", "|---|---|---|---|---|---|---|"]
+    pages = [page for page in pages if args.only in page[0]]
     try:
         for label, client, url, kwargs in pages:
             progress(f"{label}: {url}")
+            if args.profile:
+                profile_page(client, url, args.repeat, **kwargs)
             m = measure(client, url, args.repeat, **kwargs)
             statements = f"{m['statements']}" + (f" ({m['most']} with the settings read)" if m["most"] > m["statements"]
                                                  else "")

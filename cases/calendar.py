@@ -59,6 +59,7 @@ class WorkingCalendar:
         self._language = language
         self._national_rules: holidays.HolidayBase | None = None
         self._cache: dict[date, bool] = {}
+        self._counts_from: dict[date, list[int]] = {}  # working days in (start, start + i], by start
 
     def with_overrides(self, overrides: Mapping[date, bool] | None) -> WorkingCalendar:
         """This calendar's official days (shared, not copied: no calendar changes them) with `overrides` instead
@@ -134,13 +135,15 @@ class WorkingCalendar:
         """Number of working days d with start < d <= end (0 if end <= start)."""
         _require_date(start, "start")
         _require_date(end, "end")
-        count = 0
-        current = start + _ONE_DAY
-        while current <= end:
-            if self.is_working_day(current):
-                count += 1
-            current += _ONE_DAY
-        return count
+        span = (end - start).days
+        if span <= 0:
+            return 0
+        # A page counts from one day (today) to many due dates: running counts from `start`, extended as far as
+        # asked, make each further count one lookup instead of a walk over the days.
+        counts = self._counts_from.setdefault(start, [0])
+        while len(counts) <= span:
+            counts.append(counts[-1] + self.is_working_day(start + timedelta(days=len(counts))))
+        return counts[span]
 
     def describe(self, day: date) -> str | None:
         """The holiday name from holidays.TW for a non-working day, or None.

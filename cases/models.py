@@ -49,6 +49,8 @@ class Case(db.Model):
         Index("ix_cases_unit_state_id", "unit_id", "state", "id"),
         Index("ix_cases_handler_state", "handler_id", "state"),
         Index("ix_cases_closed_on", "closed_on"),
+        # The intake home: new cases by routing date, read in index order up to the first twenty.
+        Index("ix_cases_state_routing_due_on", "state", "routing_due_on", "received_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -67,7 +67,7 @@ def staff_home():
         "cases/staff_home.html", calendar_warning=_calendar_warning(), rows=rows, f=f, next_before=next_before,
         queues=QUEUES, unit_options=_unit_options(f.unit), links=_case_links(rows),
         channel_labels=_translated(CHANNEL_LABELS), state_labels=_translated(STATE_LABELS), today=today(),
-        glance=at_a_glance, home=home,
+        glance=at_a_glance, home=home, case_url_prefix=url_for("cases.case_page", number="0")[:-1],
         route_unit_options=_unit_options(None) if home and home.sections and home.sections[0][0] == "intake" else "",
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
         may_see_statistics=can(current_user, "view_statistics"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import g, has_request_context
 from flask_babel import get_locale
 
 from core.clock import TAIPEI
@@ -15,7 +16,14 @@ ROC_OFFSET = 1911
 def _roc() -> bool:
     from core.settings import get_setting
 
-    return str(get_locale()).startswith("zh") and bool(get_setting("roc_dates"))
+    if has_request_context():
+        wanted = g.get("_roc_dates")  # the setting once per request: a page shows many dates
+        if wanted is None:
+            wanted = g._roc_dates = bool(get_setting("roc_dates"))
+    else:
+        wanted = bool(get_setting("roc_dates"))
+    # The language is asked each time: a page may word one part in another language (force_locale).
+    return wanted and str(get_locale()).startswith("zh")
 
 
 def roc_date(value: date) -> str:
