@@ -21,7 +21,7 @@ from core.celery_app import celery_init_app
 from core.config import apply_environment, default_config, validate_config
 from core.errors import DomainError
 from core.extensions import api, babel, csrf, db, login_manager, migrate
-from core.i18n import html_lang, select_locale
+from core.i18n import html_lang, install_template_gettext, select_locale
 
 
 def create_app(domains: Sequence[ModuleType], overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    install_template_gettext(app)
     # Rate limits share Redis between web nodes; without Redis (or while it fails) they are kept in memory.
     # Registered before the transaction boundary, so its after-request runs after the commit's.
     ratelimit.init_app(app)
