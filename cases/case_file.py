@@ -129,6 +129,12 @@ class Submission(db.Model):
         self._identity().address = value
 
     @property
+    def sms_to(self) -> str:
+        """The E.164 mobile number to text notices to, when the petitioner asked for SMS notices; else ""."""
+        identity = self.identity
+        return identity.sms_phone if identity is not None and identity.sms_notices and identity.sms_phone else ""
+
+    @property
     def lacks_identity(self) -> bool:
         """Domain rule 27 (1): no real name, or no way to reach the petitioner."""
         return not self.name.strip() or not (self.email or self.phone or self.address)
@@ -148,6 +154,9 @@ class PetitionerIdentity(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
+    # Notices by SMS (issue 13): the petitioner's choice, and their mobile number normalised to E.164 (+8869…).
+    sms_notices: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_phone: Mapped[str] = mapped_column(String(16), default="")
 
     submission: Mapped[Submission] = relationship(back_populates="identity")
 

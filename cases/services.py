@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from cases import deadlines, documents, time_limits
-from cases.case_file import about
+from cases.case_file import Submission, about
 from cases.models import (
     Case,
     CaseEvent,
@@ -34,8 +34,10 @@ from core.extensions import db
 from core.security import keyed_hash, random_code
 from core.settings import get_setting
 from core.signals import case_closed, case_registered
+from core.urls import external_url
+from notifications.mail import has_sms_version
 from notifications.models import OutboxMessage
-from notifications.outbox import enqueue
+from notifications.outbox import enqueue, sms_key
 
 # 12 characters of a 31-character alphabet: 59 bits (README), against guessing under the tracking rate limit.
 ACCESS_CODE_LENGTH = 12
@@ -333,6 +335,12 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
             key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id), confidential=case.confidential,
         )
         message = db.session.get(OutboxMessage, message_id)
+    # The reply itself goes by e-mail or post; the SMS only says it is there, with the tracking link.
+    text_petitioner(case.submission, kind="cases.reply", template="reply", language=reply.language,
+                    context={"case_number": case.number, "agency": current_app.config["AGENCY_NAME"],
+                             "by_email": bool(email), "by_post": bool(case.submission.address),
+                             "track_url": _track_url()},
+                    key=f"reply:{case.id}:{reply.id}")
     db.session.flush()
     # Listeners (surveys) may add to the reply mail: it is still in this transaction's outbox.
     case_closed.send(case, by=by, reply=reply, message=message, how="reply")
@@ -436,12 +444,32 @@ def refuse_extension(case: Case, by: Staff, *, reason: str, version: int | None 
 
 def _notify_petitioner(case: Case, template: str, context: dict, key_suffix: str = "",
                        setting: str | None = "transfer_and_not_handled_notices") -> None:
-    email = case.submission.email
-    if not email or (setting and not get_setting(setting)):
+    """By e-mail when there is an address, and by SMS when the petitioner asked for it and the notice has an SMS
+    text (`<template>.<language>.sms.txt`)."""
+    if setting and not get_setting(setting):
         return
-    enqueue(
-        kind=f"cases.{template}", to=email, template=template, language=case.language,
-        context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
-                 "agency": current_app.config["AGENCY_NAME"], **context},
-        key=f"{template}:{case.id}:{key_suffix}", about=about(case.submission_id), confidential=case.confidential,
-    )
+    context = {"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
+               "agency": current_app.config["AGENCY_NAME"], "due_on": str(case.due_on or ""),
+               "track_url": _track_url(), **context}
+    key = f"{template}:{case.id}:{key_suffix}"
+    email = case.submission.email
+    if email:
+        enqueue(kind=f"cases.{template}", to=email, template=template, language=case.language, context=context,
+                key=key, about=about(case.submission_id), confidential=case.confidential)
+    text_petitioner(case.submission, kind=f"cases.{template}", template=template, language=case.language,
+                    context=context, key=key)
+
+
+def text_petitioner(submission: Submission, *, kind: str, template: str, language: str, context: dict,
+                    key: str, secrets: dict | None = None) -> int | None:
+    """The SMS twin of a petitioner's notice, through the same outbox (its key apart from the e-mail's), when they
+    asked for SMS notices and the notice has an SMS text. Returns the outbox id, or None when nothing is sent."""
+    to = submission.sms_to
+    if not to or not has_sms_version(template):
+        return None
+    return enqueue(kind=kind, to=to, template=template, language=language, context=context, secrets=secrets,
+                   key=sms_key(key), about=about(submission.id), confidential=submission.confidential, channel="sms")
+
+
+def _track_url() -> str:
+    return external_url("feedback.track")  # the public tracking page, by its endpoint's name

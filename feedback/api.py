@@ -44,7 +44,12 @@ class SubmissionIn(Schema):
         "description": "Real name. Without it the case is registered but may be not handled (APA art. 173)."})
     email = fields.String(required=True, metadata={"format": "email", "maxLength": rules.EMAIL_MAX,
                                                    "description": "The verification link is sent here."})
-    phone = fields.String(load_default="", metadata={"maxLength": rules.PHONE_MAX})
+    phone = fields.String(load_default="", metadata={
+        "maxLength": rules.PHONE_MAX,
+        "description": "With `sms_notices`: a Taiwanese mobile number (0912-345-678 or +886912345678)."})
+    sms_notices = fields.Boolean(load_default=False, metadata={
+        "description": "Also send the receipt and later notices (information requests, extensions, transfers, the "
+                       "reply's arrival) by SMS to `phone`, which must then be a Taiwanese mobile number."})
     address = fields.String(load_default="", metadata={"maxLength": rules.ADDRESS_MAX})
     category = fields.String(load_default=None, allow_none=True, metadata={
         "enum": [c.value for c in ComplaintCategory], "description": "Required for complaints only."})
@@ -136,7 +141,7 @@ class Submissions(MethodView):
             channel=payload["channel"], subject=payload["subject"], body=payload["body"],
             name=payload["name"], email=payload["email"], phone=payload["phone"], address=payload["address"],
             category=payload["category"], confidential=payload["confidential"], consent=payload["consent"],
-            attachments=_decode(payload["attachments"]),
+            attachments=_decode(payload["attachments"]), sms_notices=payload["sms_notices"],
         )
         try:
             submission, _new = services.submit(data, language=language, source=Source.API,

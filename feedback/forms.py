@@ -108,3 +108,7 @@ class StaffIntakeForm(_Common):
     def received_moment(self) -> datetime | None:
         value = self.received_at.data
         return value.replace(tzinfo=TAIPEI) if value else None
+
+
+class ConfirmForm(FlaskForm):
+    """The one button of the confirmation page: only its POST (with this form's CSRF token) confirms."""

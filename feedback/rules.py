@@ -116,11 +116,13 @@ def normalise(data: SubmissionInput) -> SubmissionInput:
     )
 
 
-def check(data: SubmissionInput, limits: Limits, *, staff: bool = False) -> dict[str, list[str]]:
+def check(data: SubmissionInput, limits: Limits, *, staff: bool = False,
+          name_required: bool = False) -> dict[str, list[str]]:
     """Errors by field name; empty when the submission may be accepted.
 
     Staff-entered petitions (phone, counter, letter) need no e-mail and no online consent.
-    A missing name or contact is not an error: the case is registered and flagged (rule 27).
+    A missing name or contact is not an error: the case is registered and flagged (rule 27). Only the public
+    web forms, which mark the name as required, ask for it (`name_required`); the API and staff intake do not.
     """
     errors: dict[str, list[str]] = {}
 
@@ -138,7 +140,9 @@ def check(data: SubmissionInput, limits: Limits, *, staff: bool = False) -> dict
         if data.confidential:
             add("confidential", _("Confidential handling can be requested for complaints only."))
 
-    if len(data.name) > NAME_MAX:
+    if name_required and not data.name:
+        add("name", _("Please give your name."))
+    elif len(data.name) > NAME_MAX:
         add("name", _("The name may have at most %(n)d characters.", n=NAME_MAX))
 
     if data.email:

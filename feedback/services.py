@@ -49,9 +49,9 @@ def current_limits() -> rules.Limits:
     )
 
 
-def _validated(data: rules.SubmissionInput, *, staff: bool) -> rules.SubmissionInput:
+def _validated(data: rules.SubmissionInput, *, staff: bool, name_required: bool = False) -> rules.SubmissionInput:
     data = rules.normalise(data)
-    errors = rules.check(data, current_limits(), staff=staff)
+    errors = rules.check(data, current_limits(), staff=staff, name_required=name_required)
     if errors:
         raise InvalidSubmission(errors)
     return data
@@ -95,13 +95,13 @@ class Accepted:
 
 
 def submit(data: rules.SubmissionInput, *, language: str, source: Source, client_ip: str | None,
-           idempotency_key: str | None = None) -> tuple[Accepted, bool]:
+           idempotency_key: str | None = None, name_required: bool = False) -> tuple[Accepted, bool]:
     """Accept a citizen's submission and mail the verification link. Raises InvalidSubmission.
     Returns the submission and whether it is new: a retry (same idempotency key and letter) gets the first.
 
     The busiest write of the system: plain INSERTs, one per row (submission, identity, each attachment, the
     mail), and no read; a retry is found by the unique digest only when its INSERT collides."""
-    data = _validated(data, staff=False)
+    data = _validated(data, staff=False, name_required=name_required)
     digest = retry_digest(idempotency_key, data)
     token = new_token()
     now = utcnow()
@@ -192,8 +192,33 @@ def _one_statement():  # noqa: ANN202
     return select(s.c.id, o.c.id).select_from(s).join(o, true()).add_cte(i)
 
 
+@dataclass(frozen=True)
+class PendingVerification:
+    """What the confirmation page shows before anything is confirmed (GET and HEAD change nothing)."""
+
+    language: str
+    subject: str
+    case: Case | None  # already registered (a second visit): the page shows the receipt instead of the button
+
+
+def pending_verification(token: str) -> PendingVerification:
+    """Read-only look at a verification link: a mail scanner that fetches it must confirm nothing.
+    Raises UnknownVerification or VerificationExpired, as verify() would."""
+    submission = db.session.scalar(
+        select(Submission).where(Submission.verification_digest == token_digest(token))
+    )
+    if submission is None:
+        raise UnknownVerification(token)
+    case = _case_of(submission.id)
+    if case is None and (submission.verification_expires_at is None
+                         or submission.verification_expires_at < utcnow()):
+        raise VerificationExpired(token)
+    return PendingVerification(submission.language, submission.subject, case)
+
+
 def verify(token: str) -> Case:
-    """Register the submission behind a verification link. A second click returns the same case."""
+    """Register the submission behind a verification link (the POST of the confirmation page).
+    A second confirmation returns the same case."""
     submission = db.session.scalar(
         select(Submission).where(Submission.verification_digest == token_digest(token))
     )

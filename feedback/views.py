@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,12 +21,12 @@ from cases.case_file import Channel, Source
 from cases.labels import CHANNEL_LABELS
 from core import ratelimit
 from core.clock import taipei_now
-from core.extensions import db
+from core.extensions import csrf, db
 from core.hygiene import DATE_MIN
 from core.i18n import LANG_COOKIE
 from core.policy import require
 from feedback import services, slips
-from feedback.forms import CATEGORY_LABELS, StaffIntakeForm, SubmissionForm
+from feedback.forms import CATEGORY_LABELS, ConfirmForm, StaffIntakeForm, SubmissionForm
 from feedback.presenters import case_status, mask_email
 
 bp = Blueprint("feedback", __name__, template_folder="templates")
@@ -96,6 +96,7 @@ def _channel_page(channel: Channel):
                 submission, _new = services.submit(
                     form.to_input(channel), language=str(get_locale()), source=Source.WEB,
                     client_ip=request.remote_addr, idempotency_key=form.submission_token.data or None,
+                    name_required=True,  # the form marks 姓名 as required; the API keeps it optional (rule 27)
                 )
             except services.InvalidSubmission as exc:
                 db.session.rollback()
@@ -136,16 +137,46 @@ def submitted():
                            days=services.get_setting("verification_valid_days"))
 
 
-@bp.route("/verify/<token>")
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token below, to answer an expired one with the button again
 def verify(token: str):
+    """GET and HEAD only show the page with one button (a mail scanner that fetches the link confirms
+    nothing); the POST from that page confirms. In the submission's language unless the reader chose one."""
     try:
-        case = services.verify(token)
+        pending = services.pending_verification(token)
     except services.UnknownVerification:
-        db.session.rollback()
         return render_template("feedback/verify_failed.html", expired=False), 404
     except services.VerificationExpired:
-        db.session.rollback()
         return render_template("feedback/verify_failed.html", expired=True), 410
+    language = request.cookies.get(LANG_COOKIE) or pending.language
+    with force_locale(language if language in current_app.config["LANGUAGES"] else pending.language):
+        return _verify_page(token, pending)
+
+
+def _verify_page(token: str, pending: services.PendingVerification):
+    form = ConfirmForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                case = services.verify(token)
+            except services.UnknownVerification:  # purged between the page and the button
+                db.session.rollback()
+                return render_template("feedback/verify_failed.html", expired=False), 404
+            except services.VerificationExpired:
+                db.session.rollback()
+                return render_template("feedback/verify_failed.html", expired=True), 410
+            return _receipt(case)
+        # The page's own CSRF token expired (the page was left open) or the cookie was lost: the button again.
+        form.csrf_token.errors = []
+        form.form_errors.append(_("This page was open too long. Please press the button again to confirm."))
+        status = 400
+    if pending.case is not None:  # confirmed before: a retry or a double click sees the same receipt
+        return _receipt(pending.case)
+    return render_template("feedback/verify.html", form=form, subject=pending.subject), status
+
+
+def _receipt(case):  # noqa: ANN001, ANN202
     return render_template("feedback/receipt.html", case=case, email=mask_email(case.submission.email))
 
 

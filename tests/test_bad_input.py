@@ -88,7 +88,10 @@ def test_html_is_stored_as_typed_and_shown_escaped(client, db, smtp):
     assert stored.subject == nasty  # as typed
     assert stored.body.startswith(nasty)
     link = re.sub(r"^https?://[^/]+", "", smtp.only_link_to("citizen@example.tw"))
-    receipt = client.get(link)
+    from tests.support import confirm
+
+    assert "<script>" not in client.get(link).text  # the confirmation page shows the subject escaped too
+    receipt = confirm(client, link)
     assert "<script>" not in receipt.text
     assert "&lt;script&gt;" in receipt.text
     # A re-displayed form escapes as well.

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from celery.contrib.testing.worker import start_worker
 
 from tests.conftest import free_port, make_config, need, redis_url
-from tests.support import path_of, post_form, valid_letter
+from tests.support import confirm, post_form, valid_letter
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_real_worker_delivers_the_mail(app, db, smtp, real_redis, other_apps, 
         client = web.test_client()
         assert post_form(client, "/mailbox", valid_letter()).status_code == 303
         assert _wait_for(lambda: len(smtp.to("citizen@example.tw")) == 1)
-        client.get(path_of(smtp.only_link_to("citizen@example.tw")))
+        confirm(client, smtp.only_link_to("citizen@example.tw"))
         assert _wait_for(lambda: len(smtp.to("citizen@example.tw")) == 2)
     assert "案件編號" in smtp.text(smtp.last_to("citizen@example.tw"))
     assert _outbox_statuses(db) == ["sent", "sent"]

@@ -6,7 +6,7 @@ import threading
 
 import sqlalchemy as sa
 
-from tests.support import client_from, path_of, post_form, table_count, valid_letter
+from tests.support import client_from, confirm, path_of, post_form, table_count, valid_letter
 
 
 def _run_together(functions) -> list:  # noqa: ANN001
@@ -36,7 +36,7 @@ def test_two_simultaneous_clicks_on_one_link_register_one_case(app, db, smtp):
     client = app.test_client()
     post_form(client, "/mailbox", valid_letter())
     link = path_of(smtp.only_link_to("citizen@example.tw"))
-    answers = _run_together([lambda: app.test_client().get(link) for _ in range(4)])
+    answers = _run_together([lambda: confirm(app.test_client(), link) for _ in range(4)])
     assert [a.status_code for a in answers] == [200] * 4
     assert table_count(db, Case) == 1
     number = db.session.scalar(sa.select(Case.number))
@@ -53,7 +53,7 @@ def test_case_numbers_stay_unique_when_many_verify_at_once(app, db, smtp):
         client = client_from(app, f"192.0.2.{i + 1}")  # eight citizens
         post_form(client, "/petition", valid_letter(email=f"c{i}@example.tw"))
         links.append(path_of(smtp.only_link_to(f"c{i}@example.tw")))
-    answers = _run_together([lambda link=link: app.test_client().get(link) for link in links])
+    answers = _run_together([lambda link=link: confirm(app.test_client(), link) for link in links])
     assert [a.status_code for a in answers] == [200] * n
     numbers = sorted(db.session.scalars(sa.select(Case.number)))
     assert len(numbers) == len(set(numbers)) == n

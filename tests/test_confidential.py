@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tests.support import act, csrf_token, make_agency, post_form, staff_client, valid_letter
+from tests.support import act, confirm, csrf_token, make_agency, post_form, staff_client, valid_letter
 
 NAME, EMAIL, PHONE = "林告發", "whistle@example.tw", "0912-345-678"
 SECRETS = (NAME, EMAIL, PHONE, "0912345678")
@@ -21,7 +21,7 @@ def _confidential_complaint(app, db, smtp, category: str = "service") -> str:  #
     data = {**valid_letter(name=NAME, email=EMAIL, phone=PHONE, subject="櫃台人員收受禮品"),
             "category": category, "confidential": "y", "attachments": [(io.BytesIO(PDF), "證據.pdf")]}
     assert post_form(client, "/complaint", data, content_type="multipart/form-data").status_code == 303
-    client.get("/" + smtp.only_link_to(EMAIL).split("/", 3)[3])
+    confirm(client, smtp.only_link_to(EMAIL))
     from cases.models import Case
 
     return db.session.scalar(sa.select(Case.number).order_by(Case.id.desc()).limit(1))

@@ -20,10 +20,10 @@ from tests.conftest import ROOT, free_port, make_config, need
 from tests.support import (
     ALL_FIVES,
     close_with_reply,
+    confirm,
     csrf_token,
     login,
     make_agency,
-    path_of,
     post_form,
     survey_link,
     valid_letter,
@@ -103,7 +103,7 @@ def _citizen_paths_work_while(web, db, smtp) -> None:  # noqa: ANN001
         assert answer.status_code == 202, answer.json
     _relay(web)  # the beat's safety net sends what the broker could not take
     with timed():
-        assert citizen.get(path_of(smtp.only_link_to("citizen@example.tw"))).status_code == 200
+        assert confirm(citizen, smtp.only_link_to("citizen@example.tw")).status_code == 200
     _relay(web)
     with timed():
         assert citizen.post("/api/v1/track", json={"case_number": "1150000099", "access_code": "X"}).status_code == 404

@@ -8,7 +8,16 @@ from __future__ import annotations
 import itertools
 import re
 
-from tests.support import act, client_from, csrf_token, make_agency, path_of, post_form, register_case, staff_client
+from tests.support import (
+    act,
+    client_from,
+    confirm,
+    csrf_token,
+    make_agency,
+    post_form,
+    register_case,
+    staff_client,
+)
 
 _addresses = itertools.count(1)
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
@@ -85,7 +94,7 @@ def test_public_pages_show_roc_dates_on_chinese_pages_when_asked(app, db, smtp):
     assert post_form(citizen, "/mailbox", {
         "name": "王小明", "email": "roc@example.tw", "subject": "中山路路燈不亮", "consent": "y",
         "body": "中山路二段與南京東路口的路燈已經三天沒有亮，晚上行人很危險，請儘速修復。"}).status_code == 303
-    receipt = citizen.get(path_of(smtp.only_link_to("roc@example.tw")))
+    receipt = confirm(citizen, smtp.only_link_to("roc@example.tw"))
     number = re.search(r'class="code">(\d+)<', receipt.text).group(1)
     code = _code(smtp, "roc@example.tw")
 

@@ -6,7 +6,7 @@ import io
 
 import sqlalchemy as sa
 
-from tests.support import make_agency, path_of, post_form, staff_client, valid_letter
+from tests.support import confirm, make_agency, post_form, staff_client, valid_letter
 from tests.test_bad_input import PDF
 
 
@@ -18,7 +18,7 @@ def test_an_attachment_is_stored_and_served_under_a_derived_name(app, db, smtp):
     client = app.test_client()
     data = {**valid_letter(), "attachments": [(io.BytesIO(PDF), "../../王小明身分證<script>.exe.pdf")]}
     assert post_form(client, "/mailbox", data, content_type="multipart/form-data").status_code == 303
-    client.get(path_of(smtp.only_link_to("citizen@example.tw")))
+    confirm(client, smtp.only_link_to("citizen@example.tw"))
     number = db.session.scalar(sa.select(Case.number))
     attachment = db.session.scalar(sa.select(Attachment))
     assert attachment.filename == f"{number}-1.pdf"
