@@ -22,6 +22,10 @@ ENVIRONMENT_KEYS = {
     "AGENCY_NAME": "AGENCY_NAME",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "CODE_HASH_KEY": "CODE_HASH_KEY",
+    "SMS_URL": "SMS_URL",
+    "SMS_TOKEN": "SMS_TOKEN",
+    "SMS_USERNAME": "SMS_USERNAME",
+    "SMS_PASSWORD": "SMS_PASSWORD",
 }
 
 
@@ -38,6 +42,14 @@ def default_config(app: Flask) -> dict[str, Any]:
         "MAIL_URL": None,
         "MAIL_DIR": str(instance / "mail"),
         "MAIL_FROM": "陳情服務 <no-reply@feedback.localhost>",
+        # SMS: a generic JSON gateway (http(s)://…), Mitake (mitake+https://…), or unset: texts written to SMS_DIR.
+        # Credentials (SMS_TOKEN for the JSON gateway, SMS_USERNAME/SMS_PASSWORD for Mitake) come from the environment.
+        "SMS_URL": None,
+        "SMS_DIR": str(instance / "sms"),
+        "SMS_TOKEN": None,
+        "SMS_USERNAME": None,
+        "SMS_PASSWORD": None,
+        "SMS_TIMEOUT_SECONDS": 10,
         "SECRET_KEY": None,
         # Key of the access codes' and survey tokens' keyed hashes; SECRET_KEY when unset. Set it on its own to be
         # free to rotate SECRET_KEY: changing this key makes every stored code and survey link unusable.
@@ -104,6 +116,11 @@ def validate_config(app: Flask) -> None:
     mail_url = config.get("MAIL_URL")
     if mail_url and urlparse(mail_url).scheme not in ("smtp", "smtps"):
         raise ConfigError("MAIL_URL must look like smtp://host:port or smtps://host:port")
+    sms_url = config.get("SMS_URL")
+    if sms_url and urlparse(sms_url).scheme not in ("http", "https", "mitake+http", "mitake+https"):
+        raise ConfigError("SMS_URL must look like https://gateway/path (JSON) or mitake+https://host/path (Mitake)")
+    if sms_url and sms_url.startswith("mitake+") and not (config.get("SMS_USERNAME") and config.get("SMS_PASSWORD")):
+        raise ConfigError("SMS_URL names Mitake: set SMS_USERNAME and SMS_PASSWORD in the environment")
     redis_url = config.get("REDIS_URL")
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss"):
         raise ConfigError("REDIS_URL must look like redis://host:port/db")

@@ -48,6 +48,7 @@ class _Common(FlaskForm):
     category = RadioField(_l("What is it about?"), choices=[(c.value, label) for c, label in
                                                              CATEGORY_LABELS.items()], validate_choice=False)
     confidential = BooleanField(_l("Keep my identity confidential"))
+    sms_notices = BooleanField(_l("Also send notices by SMS to this mobile number"))
     subject = StringField(_l("Subject"), render_kw={"maxlength": rules.SUBJECT_MAX})
     body = TextAreaField(_l("Description"), render_kw={"maxlength": rules.BODY_MAX, "rows": 10})
     attachments = MultipleFileField(_l("Attachments (optional)"))
@@ -78,7 +79,7 @@ class SubmissionForm(_Common):
             name=self.name.data or "", email=self.email.data or "", phone=self.phone.data or "",
             address=self.address.data or "", category=self.category.data if complaint else None,
             confidential=bool(self.confidential.data) if complaint else False,
-            consent=bool(self.consent.data), attachments=self.uploads(),
+            consent=bool(self.consent.data), attachments=self.uploads(), sms_notices=bool(self.sms_notices.data),
         )
 
 
@@ -103,6 +104,7 @@ class StaffIntakeForm(_Common):
             address=self.address.data or "", category=self.category.data if complaint else None,
             confidential=bool(self.confidential.data) if complaint else False,
             received_via=self.received_via.data or "", attachments=self.uploads(),
+            sms_notices=bool(self.sms_notices.data),
         )
 
     def received_moment(self) -> datetime | None:

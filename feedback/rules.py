@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from cases.case_file import Channel, ComplaintCategory, ReceivedVia
+from notifications.sms import taiwan_mobile_e164
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -76,6 +77,9 @@ class SubmissionInput:
     consent: bool = False
     received_via: str = ReceivedVia.ONLINE.value
     attachments: tuple[Upload, ...] = field(default_factory=tuple)
+    # Notices by SMS too (issue 13): `phone` must then be a Taiwanese mobile; normalise() puts its E.164 form here.
+    sms_notices: bool = False
+    sms_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ def normalise(data: SubmissionInput) -> SubmissionInput:
         address=clean_text(data.address),
         category=clean_text(data.category) or None,
         attachments=tuple(Upload(clean_filename(a.filename), a.data) for a in data.attachments),
+        sms_notices=bool(data.sms_notices),
+        sms_phone=(taiwan_mobile_e164(data.phone) or "") if data.sms_notices else "",
     )
 
 
@@ -158,6 +164,8 @@ def check(data: SubmissionInput, limits: Limits, *, staff: bool = False,
 
     if data.phone and not PHONE_PATTERN.match(data.phone):
         add("phone", _("Write the phone number with digits only, for example 02-2345-6789."))
+    elif data.sms_notices and not data.sms_phone:
+        add("phone", _("For notices by SMS, give a Taiwanese mobile number, for example 0912-345-678."))
     if len(data.address) > ADDRESS_MAX:
         add("address", _("The address may have at most %(n)d characters.", n=ADDRESS_MAX))
 

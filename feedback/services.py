@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, true, update
 
 from cases.case_file import Attachment, PetitionerIdentity, ReceivedVia, Source, Submission, about
 from cases.models import Case, Reply, ReplyStatus
-from cases.services import ACCESS_CODE_PURPOSE, register_case
+from cases.services import ACCESS_CODE_PURPOSE, register_case, text_petitioner
 from cases.timeline import public_events_of
 from core.accounts.models import Staff, Unit
 from core.clock import taipei_date
@@ -64,6 +64,7 @@ def _new_submission(data: rules.SubmissionInput, *, language: str, source: Sourc
         language=language, subject=data.subject, body=data.body, source=source.value,
         received_via=data.received_via,
     )
+    submission.identity.sms_notices, submission.identity.sms_phone = data.sms_notices, data.sms_phone
     submission.attachments = [
         # In a confidential complaint every attachment may identify the reporter: sealed by default.
         # Stored under a derived name (index and detected type; the case number is put in front at
@@ -81,7 +82,8 @@ def retry_digest(key: str | None, data: rules.SubmissionInput) -> str | None:
     if not key:
         return None
     parts = (key, data.channel, data.email, data.name, data.phone, data.address, data.subject, data.body,
-             str(data.category), str(bool(data.confidential)), *sorted(u.sha256 for u in data.attachments))
+             str(data.category), str(bool(data.confidential)), *sorted(u.sha256 for u in data.attachments),
+             *(["sms", data.sms_phone] if data.sms_notices else []))
     return token_digest("\x1f".join(parts))
 
 
@@ -114,7 +116,8 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         "verification_expires_at": expires_at,
         "client_ip_digest": token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None,
     }
-    identity = {"name": data.name, "email": data.email, "phone": data.phone, "address": data.address}
+    identity = {"name": data.name, "email": data.email, "phone": data.phone, "address": data.address,
+                "sms_notices": data.sms_notices, "sms_phone": data.sms_phone}
     mail = message_values(
         kind="feedback.verify", to=data.email, template="verify", language=language,
         context={
@@ -168,7 +171,7 @@ def _enqueue_arguments(values: dict) -> dict:
 _SUBMISSION_COLUMNS = ("channel", "category", "confidential", "language", "subject", "body", "source", "received_via",
                        "consent_at", "created_at", "verification_digest", "idempotency_digest",
                        "verification_expires_at", "client_ip_digest")
-_IDENTITY_COLUMNS = ("name", "email", "phone", "address")
+_IDENTITY_COLUMNS = ("name", "email", "phone", "address", "sms_notices", "sms_phone")
 _MAIL_COLUMNS = ("kind", "recipient", "template", "language", "context", "secrets", "confidential", "channel",
                  "status", "attempts", "next_attempt_at", "created_at")
 
@@ -254,7 +257,8 @@ def register_by_staff(data: rules.SubmissionInput, *, staff: Staff, received_at:
                       language: str) -> tuple[Case, str]:
     """A petition received by phone, at the counter, by letter or fax, typed in by staff.
     The oral record is the body. Registered at once; the access code is shown to the staff
-    member to hand over, and mailed too when the petitioner gave an e-mail address."""
+    member to hand over, and mailed too when the petitioner gave an e-mail address (texted when they asked for SMS:
+    a petitioner with only a phone number is told by SMS alone)."""
     data = _validated(data, staff=True)
     submission = _new_submission(data, language=language, source=Source.STAFF)
     submission.entered_by_id = staff.id
@@ -262,23 +266,26 @@ def register_by_staff(data: rules.SubmissionInput, *, staff: Staff, received_at:
     db.session.add(submission)
     db.session.flush()
     case, access_code = register_case(submission, received_at=received_at, by=staff)
-    if submission.email:
-        _enqueue_receipt(case, submission, access_code)
+    _enqueue_receipt(case, submission, access_code)
     return case, access_code
 
 
 def _enqueue_receipt(case: Case, submission: Submission, access_code: str) -> None:
-    enqueue(
-        kind="feedback.receipt", to=submission.email, template="receipt", language=submission.language,
-        context={
-            "name": submission.name, "subject": submission.subject, "channel": submission.channel,
-            "case_number": case.number, "received_on": case.received_on.isoformat(),
-            "due_on": case.due_on.isoformat() if case.due_on else "",
-            "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
-        },
-        secrets={"access_code": access_code},
-        key=f"receipt:{case.id}", about=about(submission.id), confidential=submission.confidential,
-    )
+    """The receipt by e-mail when there is an address, and by SMS when the petitioner asked for it."""
+    context = {
+        "name": submission.name, "subject": submission.subject, "channel": submission.channel,
+        "case_number": case.number, "received_on": case.received_on.isoformat(),
+        "due_on": case.due_on.isoformat() if case.due_on else "",
+        "track_url": external_url("feedback.track"), "agency": current_app.config["AGENCY_NAME"],
+    }
+    if submission.email:
+        enqueue(
+            kind="feedback.receipt", to=submission.email, template="receipt", language=submission.language,
+            context=context, secrets={"access_code": access_code},
+            key=f"receipt:{case.id}", about=about(submission.id), confidential=submission.confidential,
+        )
+    text_petitioner(submission, kind="feedback.receipt", template="receipt", language=submission.language,
+                    context=context, secrets={"access_code": access_code}, key=f"receipt:{case.id}")
 
 
 def _case_of(submission_id: int) -> Case | None:

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from notifications.mail import Transport, build_message, render
+from notifications.mail import Transport
 from notifications.models import OutboxMessage, OutboxStatus
+from notifications.notifiers import Notifier, PermanentFailure, notifiers_for
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,10 @@ def backoff(attempts: int, base_seconds: int) -> timedelta:
     return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def deliver_message(session: Session, message_id: int, transport: Transport, config: dict[str, Any]) -> str:
-    """Send one message unless another worker has it or it is done. Returns what happened."""
+def deliver_message(session: Session, message_id: int, transport: Transport | None, config: dict[str, Any],
+                    notifiers: dict[str, Notifier] | None = None) -> str:
+    """Send one message by its channel (e-mail or SMS) unless another worker has it or it is done.
+    Returns what happened. `transport` is mail's; `notifiers`, when given, serve every channel."""
     now = utcnow()
     claimed = session.execute(
         update(OutboxMessage)
@@ -45,16 +48,15 @@ def deliver_message(session: Session, message_id: int, transport: Transport, con
         return "skipped"
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
+    notifiers = notifiers or notifiers_for(config, transport)
     try:
-        subject, body = render(message.template, message.language,
-                               {**message.context, **(message.secrets or {})})
-        email = build_message(
-            sender=config["MAIL_FROM"], recipient=message.recipient, subject=subject, body=body,
-            idempotency_key=message.idempotency_key,
-        )
-        transport.send(email)
+        notifier = notifiers.get(message.channel)
+        if notifier is None:
+            raise PermanentFailure(f"no notifier for the channel {message.channel!r}")
+        notifier.send(message)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
-        give_up = message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+        # A refusal (an SMS gateway's 4xx, a wrong number) stops at once: the same message would be refused again.
+        give_up = isinstance(exc, PermanentFailure) or message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
         _finish(session, message, status=(OutboxStatus.FAILED if give_up else OutboxStatus.PENDING).value,
                 next_attempt_at=utcnow() + backoff(message.attempts, config["OUTBOX_BACKOFF_SECONDS"]),
                 last_error=f"{type(exc).__name__}: {exc}"[:2000])

@@ -33,6 +33,25 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
 
 
+def sms_template_name(template: str, language: str) -> str:
+    return f"{template}.{language if language in SUPPORTED else SUPPORTED[0]}.sms.txt"
+
+
+def has_sms_version(template: str) -> bool:
+    """Whether the notice has an SMS-length text (`<template>.<language>.sms.txt`) in every language: only those go
+    by SMS, so a new kind of notice goes by SMS as soon as its texts are written."""
+    return all((TEMPLATE_DIR / sms_template_name(template, language)).is_file() for language in SUPPORTED)
+
+
+def render_sms(template: str, language: str, context: dict[str, Any]) -> str:
+    """The SMS text from `<template>.<language>.sms.txt` (no Subject line), blank lines dropped and cut to the
+    length limit (notifications/sms.py fit: the last line, the tracking link, is kept)."""
+    from notifications.sms import fit
+
+    text = _env.get_template(sms_template_name(template, language)).render(**context)
+    return fit("\n".join(line.strip() for line in text.splitlines() if line.strip()))
+
+
 def message_id_for(idempotency_key: str, sender: str) -> str:
     """Stable per message: a resend after a crash carries the same Message-ID, so it can be deduplicated."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"

@@ -24,12 +24,14 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
         # The relay's query: pending messages whose time has come.
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60))
+    # 'email' (recipient an address) or 'sms' (recipient an E.164 number); the same row, claim and retries for both.
     channel: Mapped[str] = mapped_column(String(20), default="email")
     recipient: Mapped[str] = mapped_column(String(254))
     template: Mapped[str] = mapped_column(String(60))

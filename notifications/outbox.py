@@ -29,16 +29,19 @@ def enqueue(
     secrets: dict[str, Any] | None = None,
     about: str | None = None,
     confidential: bool = False,
+    channel: str = "email",
 ) -> int:
     """Add a message to the current transaction; the same key twice gives the first message. Returns its id.
-    `about` marks whose personal data it carries, for retention (e.g. "submission:42")."""
+    `about` marks whose personal data it carries, for retention (e.g. "submission:42"). `channel` "sms" sends
+    `<template>.<language>.sms.txt` to an E.164 number `to`; its key must differ from the e-mail's (sms_key)."""
     # One plain statement: the insert, which the unique key turns into nothing for a message already there.
     db.session.flush()  # what this transaction added before goes first, as it would have with add()
     message_id = db.session.execute(
         prepared("outbox", lambda: insert_or_ignore(OutboxMessage.__table__, "idempotency_key")
                  .returning(OutboxMessage.id)),
         {**message_values(kind=kind, to=to, template=template, language=language, context=context,
-                          secrets=secrets, confidential=confidential), "idempotency_key": key, "about": about},
+                          secrets=secrets, confidential=confidential, channel=channel),
+         "idempotency_key": key, "about": about},
     ).scalar()
     if message_id is None:
         return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
@@ -47,13 +50,19 @@ def enqueue(
 
 
 def message_values(*, kind: str, to: str, template: str, language: str, context: dict[str, Any],
-                   secrets: dict[str, Any] | None = None, confidential: bool = False) -> dict[str, Any]:
+                   secrets: dict[str, Any] | None = None, confidential: bool = False,
+                   channel: str = "email") -> dict[str, Any]:
     """The columns of a new outbox row but its key and `about`: for a statement that writes one itself
     (intake writes the submission and its mail in one statement), so that every row starts the same."""
     now = utcnow()
     return {"kind": kind, "recipient": to, "template": template, "language": language, "context": context,
-            "secrets": secrets, "confidential": confidential, "channel": "email", "status": "pending",
+            "secrets": secrets, "confidential": confidential, "channel": channel, "status": "pending",
             "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def sms_key(key: str) -> str:
+    """The SMS twin of an e-mail's idempotency key: one of each per cause, never two of either."""
+    return f"sms:{key}"
 
 
 def enqueue_many(messages: list[dict[str, Any]]) -> int:
@@ -63,7 +72,8 @@ def enqueue_many(messages: list[dict[str, Any]]) -> int:
         return 0
     now = utcnow()
     rows = [{"kind": m["kind"], "recipient": m["to"], "template": m["template"], "language": m["language"],
-             "context": m["context"], "secrets": m.get("secrets"), "idempotency_key": m["key"], "channel": "email",
+             "context": m["context"], "secrets": m.get("secrets"), "idempotency_key": m["key"],
+             "channel": m.get("channel", "email"),
              "about": m.get("about"), "confidential": m.get("confidential", False), "status": "pending",
              "attempts": 0, "next_attempt_at": now, "created_at": now}
             for m in messages]

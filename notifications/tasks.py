@@ -17,21 +17,21 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.extensions import db
 from notifications.delivery import deliver_message, due_message_ids
-from notifications.mail import transport_for
+from notifications.notifiers import notifiers_for
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.deliver", ignore_result=True)
 def deliver(message_id: int) -> str:
-    return deliver_message(db.session, message_id, transport_for(current_app.config), current_app.config)
+    return deliver_message(db.session, message_id, None, current_app.config, notifiers_for(current_app.config))
 
 
 @shared_task(name="notifications.deliver_many", ignore_result=True)
 def deliver_many(message_ids: list[int]) -> int:
     """The messages several requests committed at about the same moment (see dispatch)."""
-    transport = transport_for(current_app.config)
-    return sum(deliver_message(db.session, message_id, transport, current_app.config) == "sent"
+    notifiers = notifiers_for(current_app.config)
+    return sum(deliver_message(db.session, message_id, None, current_app.config, notifiers) == "sent"
                for message_id in message_ids)
 
 
@@ -42,10 +42,10 @@ def relay_outbox() -> int:
 
 def relay(session: Session) -> int:
     """Deliver every due message; the periodic safety net behind the after-commit fast path."""
-    transport = transport_for(current_app.config)
+    notifiers = notifiers_for(current_app.config)
     sent = 0
     for message_id in due_message_ids(session, utcnow()):
-        sent += deliver_message(session, message_id, transport, current_app.config) == "sent"
+        sent += deliver_message(session, message_id, None, current_app.config, notifiers) == "sent"
     return sent
 
 
@@ -60,8 +60,9 @@ def dispatch(message_ids: Iterable[int]) -> None:
         # The committing session cannot run SQL inside its own after_commit hook.
         try:
             with Session(db.engine) as session:
+                notifiers = notifiers_for(current_app.config)
                 for message_id in message_ids:
-                    deliver_message(session, message_id, transport_for(current_app.config), current_app.config)
+                    deliver_message(session, message_id, None, current_app.config, notifiers)
         except Exception:  # noqa: BLE001 - the change is committed; the relay retries delivery
             log.exception("immediate delivery failed; the relay will retry")
         return

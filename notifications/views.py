@@ -16,6 +16,7 @@ from core.signals import personal_data_shown
 from notifications.delivery import retry_failed
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.outbox import dispatch_after_commit
+from notifications.sms import mask_phone
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -49,8 +50,9 @@ def _shown_messages(messages: list[OutboxMessage]) -> list[dict]:
                 revealed.append(m.about)
             else:
                 # SMTP errors quote addresses in any case and shape: none of it is shown.
-                recipient, error = mask_email(m.recipient), (_("(hidden: confidential)") if error else "")
-        shown.append({"id": m.id, "kind": m.kind, "recipient": recipient, "attempts": m.attempts,
+                masked = mask_phone(m.recipient) if m.channel == "sms" else mask_email(m.recipient)
+                recipient, error = masked, (_("(hidden: confidential)") if error else "")
+        shown.append({"id": m.id, "kind": m.kind, "channel": m.channel, "recipient": recipient, "attempts": m.attempts,
                       "last_error": error, "recovered_note": m.recovered_note or "", "status": m.status})
     if revealed:
         personal_data_shown.send(current_user._get_current_object(), abouts=[a for a in revealed if a],
