@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from cases import services
+from cases import information, services
 from cases.models import Case
 from cases.workflow import TransitionRefused, allowed, check
 from core.accounts.models import Staff
@@ -26,6 +26,10 @@ def _int(value: Any, field: str) -> int:
     if number is None:
         raise TransitionRefused(_("%(field)s must be a whole number.", field=field), 422)
     return number
+
+
+def _optional_int(value: Any, field: str) -> int | None:
+    return None if value is None or value == "" else _int(value, field)
 
 
 def _date(value: Any) -> date | None:
@@ -73,6 +77,12 @@ ACTIONS: dict[str, tuple[str, Handler]] = {
         c, u, reason=_str(d, "reason"), version=v)),
     "refer-to-ethics": ("refer_to_ethics", lambda c, u, d, v: services.refer_to_ethics(
         c, u, reason=_str(d, "reason"), version=v)),
+    # 補陳 (issue 13, deliver 3): cases/information.py.
+    "request-information": ("request_information", lambda c, u, d, v: information.request_information(
+        c, u, question=_str(d, "question"), reply_within_days=_optional_int(d.get("reply_within_days"), _("Days")),
+        version=v)),
+    "close-unanswered": ("close_unanswered", lambda c, u, d, v: information.close_unanswered(
+        c, u, note=_str(d, "note"), version=v)),
 }
 
 

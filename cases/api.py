@@ -178,6 +178,14 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
                            note=fields.String(load_default="")),
     "link": _schema("LinkIn", to=fields.String(required=True, metadata={"description": "Earlier case number."})),
     "refer-to-ethics": _schema("ReferToEthicsIn", reason=fields.String(required=True)),
+    "request-information": _schema(
+        "RequestInformationIn",
+        question=fields.String(required=True, metadata={"description": "Mailed to the petitioner (補陳)."}),
+        reply_within_days=fields.Integer(load_default=None, allow_none=True, metadata={
+            "description": "Working days the petitioner has to answer; default: the setting "
+                           "`information_reply_working_days`. The case's clock stops until the answer."})),
+    "close-unanswered": _schema("CloseUnansweredIn", note=fields.String(load_default="", metadata={
+        "description": "After the reply-by date: not handled on ground (1), the petitioner told."})),
 }
 assert set(ACTION_SCHEMAS) == set(ACTIONS), "every action needs its API schema"
 

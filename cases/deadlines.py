@@ -17,14 +17,16 @@ from flask import g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cases import time_limits
+from cases import pauses, time_limits
 from cases.calendar import WorkingCalendar
 from cases.models import (
     OPEN_STATES,
     CalendarDay,
     Case,
     CaseEvent,
+    Extension,
     ExtensionStatus,
+    InformationRequest,
     OfficeCalendarDay,
     OfficeCalendarYear,
     TimeLimitClass,
@@ -119,11 +121,24 @@ def compute_due_dates(case: Case) -> None:
     else:
         base = time_limits.due_date(case.received_on, case_limit(case), calendar)
     due = base
-    for extension in (e for e in case.extensions if e.status == ExtensionStatus.APPROVED):
+    # Approved extensions and answered requests for information (補陳), in the order they happened: each moves the
+    # due date from where the one before left it.
+    steps: list[tuple[datetime, Extension | InformationRequest]] = [
+        (e.decided_at or e.requested_at, e) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    answered = [r for r in case.information_requests if r.answered_on is not None]
+    steps += [(r.answered_at, r) for r in answered]
+    for _at, step in sorted(steps, key=lambda s: s[0]):
+        if isinstance(step, InformationRequest):
+            step.due_before = due
+            step.paused_days = pauses.paused_working_days(step.asked_on, step.answered_on, calendar)
+            due = step.due_after = pauses.moved_due(due, step.paused_days, calendar)
+            continue
         # Each extension counts its days as it was granted (I3), whatever the case's class now.
-        extension.due_before = due
-        due = extension.due_after = time_limits.extended_due(due, extension.days, calendar,
-                                                             bool(extension.counts_holidays))
+        step.due_before = due
+        due = step.due_after = time_limits.extended_due(due, step.days, calendar, bool(step.counts_holidays))
+    # The original limit's clock stopped too: the petitioner's days are never the agency's delay (rule 16 holds
+    # the agency to its original limit, not to the days it waited for an answer).
+    base = pauses.moved_due(base, pauses.total_paused(r.paused_days for r in answered), calendar)
     case.original_due_on = base
     case.due_on = due
     for extension in case.extensions:
@@ -190,7 +205,8 @@ def recompute_open_cases_around(days: Iterable[date], *, cause: str, detail: str
     first, last = days[0], days[-1]
     affected = db.session.scalars(
         select(Case).where(Case.state.in_(OPEN_STATES), Case.received_at < _start_of(last + timedelta(days=1)),
-                           Case.due_on >= first).order_by(Case.id).options(selectinload(Case.extensions))
+                           Case.due_on >= first).order_by(Case.id).options(selectinload(Case.extensions),
+                                                                selectinload(Case.information_requests))
     ).all()
     moved = 0
     with progress(affected) if progress is not None else nullcontext(affected) as cases:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 
 from cases.case_file import Submission
 from cases.models import (
-    OPEN_STATES,
+    CLOCK_RUNNING_STATES,
+    UNIT_CLOCK_RUNNING_STATES,
     UNIT_OPEN_STATES,
     Case,
     CaseEvent,
@@ -115,11 +116,11 @@ def _list(key: str, user: Staff, condition: Any, sort: str, unit: str, *, due: A
 
 
 def _overdue(today: date) -> Any:
-    return and_(Case.state.in_(OPEN_STATES), Case.due_on < today)
+    return and_(Case.state.in_(CLOCK_RUNNING_STATES), Case.due_on < today)
 
 
 def _due_soon(today: date, soon_until: date) -> Any:
-    return and_(Case.state.in_(OPEN_STATES), Case.due_on >= today, Case.due_on <= soon_until)
+    return and_(Case.state.in_(CLOCK_RUNNING_STATES), Case.due_on >= today, Case.due_on <= soon_until)
 
 
 # ---------------------------------------------------------------- the roles' sections
@@ -149,7 +150,8 @@ def supervisor_section(user: Staff, today: date, soon_until: date, sort: str) ->
     return {
         "unassigned": _list("unassigned", user, and_(mine, Case.state == CaseState.ROUTED.value), sort, "",
                             link_args={"queue": "unit", "state": CaseState.ROUTED.value}),
-        "overdue": _list("overdue", user, and_(mine, Case.state.in_(UNIT_OPEN_STATES), Case.due_on < today), sort,
+        "overdue": _list("overdue", user, and_(mine, Case.state.in_(UNIT_CLOCK_RUNNING_STATES), Case.due_on < today),
+                         sort,
                          "", link_args={"queue": "unit", "due": "overdue"}),
         "soon": _list("soon", user, and_(mine, Case.state.in_(UNIT_OPEN_STATES), _due_soon(today, soon_until)),
                       sort, "", link_args={"queue": "unit", "due": "soon"}),
@@ -191,10 +193,10 @@ def secretariat_section(user: Staff, today: date, soon_until: date, sort: str, u
                func.count().filter(Case.due_on < today).label("overdue"),
                func.count().filter(Case.due_on >= today).label("soon"))
         .select_from(Case).join(Unit, Unit.id == Case.unit_id)
-        .where(Case.state.in_(UNIT_OPEN_STATES), Case.due_on <= soon_until)
+        .where(Case.state.in_(UNIT_CLOCK_RUNNING_STATES), Case.due_on <= soon_until)
         .group_by(Unit.code, Unit.name)
         .order_by(func.count().filter(Case.due_on < today).desc(), Unit.code)).all()
-    overdue = _list("overdue_all", user, and_(Case.state.in_(UNIT_OPEN_STATES), Case.due_on < today),
+    overdue = _list("overdue_all", user, and_(Case.state.in_(UNIT_CLOCK_RUNNING_STATES), Case.due_on < today),
                     sort, unit, link_args={"queue": "all", "due": "overdue"})
     routing_late = _list("routing_late", user, and_(Case.state == CaseState.REGISTERED.value,
                                                     Case.routing_due_on < today),

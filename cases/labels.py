@@ -9,6 +9,7 @@ STATE_LABELS = {
     CaseState.ROUTED: _l("Assigned to a unit"),
     CaseState.IN_PROGRESS: _l("Being handled"),
     CaseState.AWAITING_APPROVAL: _l("Reply awaiting approval"),
+    CaseState.AWAITING_INFORMATION: _l("Awaiting information from the petitioner"),
     CaseState.CLOSED: _l("Closed"),
     CaseState.TRANSFERRED: _l("Transferred to the competent agency"),
     CaseState.NOT_HANDLED: _l("Registered, not handled"),
@@ -76,6 +77,7 @@ STAT_HEADINGS = {
     "transferred_or_not_handled_on_time": _l("Transferred or not handled by the routing date"),
     "transferred_or_not_handled_late": _l("Transferred or not handled after the routing date"),
     "routing_overdue": _l("Not yet routed, past the routing date"),
+    "days_paused": _l("Working days paused awaiting the petitioner"),
 }
 
 # Timeline actions (CaseEvent.action): what happened, in the reader's language.
@@ -98,6 +100,9 @@ ACTION_LABELS = {
     "refer_to_ethics": _l("Referred to the ethics office"),
     "due_date_changed": _l("Due date changed"),
     "chased": _l("Chased by the secretariat (supervisors mailed)"),
+    "request_information": _l("More information asked of the petitioner"),
+    "receive_information": _l("The petitioner's answer received"),
+    "close_unanswered": _l("Not handled: the information asked for was not received"),
 }
 
 EXTENSION_LABELS = {

@@ -30,6 +30,8 @@ class CaseState(enum.StrEnum):
     ROUTED = "routed"
     IN_PROGRESS = "in_progress"
     AWAITING_APPROVAL = "awaiting_approval"
+    # 補陳 (rule 25): the petitioner was asked for more information; the case's clock is stopped until they answer.
+    AWAITING_INFORMATION = "awaiting_information"
     CLOSED = "closed"
     TRANSFERRED = "transferred"
     NOT_HANDLED = "not_handled"
@@ -39,8 +41,8 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(
-            "state IN ('registered', 'routed', 'in_progress', 'awaiting_approval', 'closed', "
-            "'transferred', 'not_handled')",
+            "state IN ('registered', 'routed', 'in_progress', 'awaiting_approval', 'awaiting_information', "
+            "'closed', 'transferred', 'not_handled')",
             name="state_known",
         ),
         # The reminder sweep and the due-soon/overdue filters: open cases by due date.
@@ -104,10 +106,17 @@ class Case(db.Model):
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
     extensions: Mapped[list[Extension]] = relationship(back_populates="case", order_by="Extension.id")
     replies: Mapped[list[Reply]] = relationship(back_populates="case", order_by="Reply.id")
+    information_requests: Mapped[list[InformationRequest]] = relationship(back_populates="case",
+                                                                          order_by="InformationRequest.id")
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def paused_days(self) -> int:
+        """Working days the clock stood still while the petitioner was asked for more information (補陳)."""
+        return sum(r.paused_days or 0 for r in self.information_requests)
 
     @property
     def sent_reply(self) -> Reply | None:
@@ -118,9 +127,13 @@ class Case(db.Model):
 
 
 OPEN_STATES = (CaseState.REGISTERED.value, CaseState.ROUTED.value, CaseState.IN_PROGRESS.value,
-               CaseState.AWAITING_APPROVAL.value)
+               CaseState.AWAITING_APPROVAL.value, CaseState.AWAITING_INFORMATION.value)
 # Once routed a unit is accountable for the deadline; reminders go to open cases in these states.
 UNIT_OPEN_STATES = OPEN_STATES[1:]
+# Open, but the clock stopped (補陳): no due-soon, due-today or overdue while the agency waits for the petitioner.
+CLOCK_STOPPED_STATES = (CaseState.AWAITING_INFORMATION.value,)
+CLOCK_RUNNING_STATES = tuple(s for s in OPEN_STATES if s not in CLOCK_STOPPED_STATES)
+UNIT_CLOCK_RUNNING_STATES = tuple(s for s in UNIT_OPEN_STATES if s not in CLOCK_STOPPED_STATES)
 
 
 class CaseEvent(db.Model):
@@ -406,4 +419,41 @@ class EthicsReferral(db.Model):
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
     ethics_case: Mapped[Case | None] = relationship(foreign_keys=[ethics_case_id])
     referred_by: Mapped[Staff] = relationship(foreign_keys=[referred_by_id])
+
+
+class InformationStatus(enum.StrEnum):
+    OPEN = "open"                # asked, not yet answered: the clock is stopped
+    ANSWERED = "answered"        # answered: the due date moved by the paused working days
+    UNANSWERED = "unanswered"    # not answered by the reply-by date, and the case closed as not handled
+
+
+class InformationRequest(db.Model):
+    """補陳 (APA art. 171, domain rule 25): a question to the petitioner, and the clock stopped until the answer."""
+
+    __tablename__ = "information_requests"
+    __table_args__ = (
+        # One open question per case: a second request (or two staff at once) finds the first.
+        Index("uq_information_requests_open_case", "case_id", unique=True,
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    asked_on: Mapped[date] = mapped_column(Date)          # the Taipei day of the request
+    reply_by: Mapped[date] = mapped_column(Date)          # the last working day the petitioner was given
+    status: Mapped[str] = mapped_column(String(12), default=InformationStatus.OPEN.value)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The office day the answer counts as received on (after office hours or on a day off: the next working day).
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    # Working days d with asked_on < d <= answered_on (or the closing day, unanswered): cases/pauses.py.
+    paused_days: Mapped[int | None] = mapped_column(Integer)
+    due_before: Mapped[date | None] = mapped_column(Date)
+    due_after: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="information_requests")
+    asked_by: Mapped[Staff] = relationship()
 

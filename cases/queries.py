@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, defer, joinedload, lazyload, load_only, rais
 
 from cases.case_file import Attachment, PetitionerIdentity, Submission
 from cases.models import (
-    OPEN_STATES,
+    CLOCK_RUNNING_STATES,
     UNIT_OPEN_STATES,
     Case,
     CaseEvent,
@@ -102,9 +102,9 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
     if f.unit:
         query = query.where(Case.unit_id.in_(select(Unit.id).where(Unit.code == f.unit)))
     if f.due == "soon":
-        query = query.where(Case.state.in_(OPEN_STATES), Case.due_on >= today, Case.due_on <= soon_until)
-    elif f.due == "overdue":
-        query = query.where(Case.state.in_(OPEN_STATES), Case.due_on < today)
+        query = query.where(Case.state.in_(CLOCK_RUNNING_STATES), Case.due_on >= today, Case.due_on <= soon_until)
+    elif f.due == "overdue":  # a stopped clock (補陳) is neither due soon nor overdue
+        query = query.where(Case.state.in_(CLOCK_RUNNING_STATES), Case.due_on < today)
     if f.q:
         query = query.where(_text_match(f.q))
     return query
@@ -145,7 +145,7 @@ def glance(user: Staff, queue: str, today: date, soon_until: date) -> dict[str, 
     """How many open cases of the queue are overdue and how many due soon (the filters `due=overdue` and
     `due=soon` count the same), in one statement: one range of the (state, due_on) index, counted twice."""
     due = filtered(user, CaseFilter(queue=queue), today, soon_until).where(
-        Case.state.in_(OPEN_STATES), Case.due_on <= soon_until)
+        Case.state.in_(CLOCK_RUNNING_STATES), Case.due_on <= soon_until)
     overdue, soon = db.session.execute(due.with_only_columns(
         func.count().filter(Case.due_on < today), func.count().filter(Case.due_on >= today))).one()
     return {"overdue": overdue, "soon": soon}
@@ -164,7 +164,9 @@ _NO_MORE = raiseload("*", sql_only=True)
 _ROW_SUBMISSION = aliased(Submission, name="row_submission")
 _ROW_UNIT = aliased(Unit, name="row_unit")
 _TABLE_COLUMNS = (Case.id, Case.number, Case.channel, Case.state, Case.confidential, Case.lacks_identity,
-                  Case.received_on, Case.due_on, Case.state.in_(OPEN_STATES).label("is_open"),
+                  Case.received_on, Case.due_on,
+                  # "Open" for the due-date tags: a stopped clock (補陳) is neither due today nor overdue.
+                  Case.state.in_(CLOCK_RUNNING_STATES).label("is_open"),
                   _ROW_SUBMISSION.subject, _ROW_UNIT.name.label("unit_name"))
 # A row of the API's list (cases.api.case_json): the whole case, its submission's subject, its unit and its
 # handler.
@@ -202,6 +204,7 @@ _CASE_PAGE = (
         joinedload(Submission.attachments).options(defer(Attachment.data, raiseload=True), _NO_MORE),
         _NO_MORE),
     joinedload(Case.extensions).options(_NO_MORE),
+    joinedload(Case.information_requests).options(_NO_MORE),  # 補陳: a case asks a question or two at most
     selectinload(Case.events).options(joinedload(CaseEvent.actor).options(_PERSON), _NO_MORE),
     # Each reply with its versions and who wrote each (joined: a reply's text is its last version's, so the reply's
     # own copy of the long text is not loaded again).

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from cases import staff_notices
 from cases.case_file import Submission
 from cases.deadlines import load_calendar
-from cases.models import UNIT_OPEN_STATES, Case, ReminderLedger
+from cases.models import UNIT_CLOCK_RUNNING_STATES, Case, ReminderLedger
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.bulk import insert_many_or_ignore
 from core.db import utcnow
@@ -66,7 +66,8 @@ def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .outerjoin(handler, handler.id == Case.handler_id)
         .outerjoin(deputy, deputy.id == handler.deputy_id)
-        .where(Case.state.in_(UNIT_OPEN_STATES), *conditions)
+        # A case awaiting the petitioner's answer (補陳) has its clock stopped: nothing is due, nothing overdue.
+        .where(Case.state.in_(UNIT_CLOCK_RUNNING_STATES), *conditions)
         .order_by(Case.due_on, Case.id)
     )
     # Core execution on the session's connection: the same transaction, without ORM result handling.

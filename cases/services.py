@@ -356,9 +356,13 @@ def _close(case: Case, day: date) -> None:
 def _days_used(case: Case, finished: date) -> float:
     calendar = deadlines.load_calendar()
     if case.sender_deadline:
-        return time_limits.days_used_with_sender_deadline(case.received_on, finished, case.sender_deadline,
+        used = time_limits.days_used_with_sender_deadline(case.received_on, finished, case.sender_deadline,
                                                           calendar)
-    return time_limits.days_used(case.received_on, finished, calendar)
+    else:
+        used = time_limits.days_used(case.received_on, finished, calendar)
+    # 補陳: the working days the clock stood still were the petitioner's, not the agency's (cases/pauses.py).
+    paused = case.paused_days
+    return max(used - paused, time_limits.SAME_DAY) if paused else used
 
 
 def return_reply(case: Case, by: Staff, *, reason: str, version: int | None = None) -> Case:

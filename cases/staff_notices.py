@@ -123,8 +123,24 @@ def _extension_decided(kind: str, status: ExtensionStatus) -> Callable[[Case, Ca
     return recipients
 
 
+def _information_received(case: Case, ev: CaseEvent) -> Recipients:
+    """補陳 answered: the handler (whoever asked, when nobody is assigned any more), with the new due date."""
+    people = [case.handler] if case.handler else [p for p in (_asker(ev),) if p is not None]
+    return "information_received", people, {"due_on": str(case.due_on or "")}
+
+
+def _asker(ev: CaseEvent) -> Staff | None:
+    from cases.models import InformationRequest
+    from core.extensions import db
+
+    request = db.session.scalar(select(InformationRequest).where(InformationRequest.case_id == ev.case_id)
+                                .order_by(InformationRequest.id.desc()).limit(1))
+    return request.asked_by if request is not None else None
+
+
 ON_EVENT: dict[str, Callable[[Case, CaseEvent], Recipients]] = {
     "route": _routed,
+    "receive_information": _information_received,
     "assign": _assigned,
     "return_to_intake": _returned_to_intake,
     "draft_reply": _reply_drafted,

@@ -183,6 +183,29 @@ def _chased(d: Mapping[str, Any], e: Event) -> str | None:
     return _("Chased by the secretariat: %(names)s mailed", names=_names(p["name"] for p in d["supervisors"]))
 
 
+def _information_requested(d: Mapping[str, Any], e: Event) -> str | None:
+    if "question" not in d:
+        return None
+    return _("More information asked of the petitioner (answer by %(day)s): %(question)s",
+             day=_day(d.get("reply_by")), question=d["question"])
+
+
+def _information_received(d: Mapping[str, Any], e: Event) -> str | None:
+    if "paused_days" not in d:
+        return None
+    return _("The petitioner's answer was received on %(day)s: the clock stood still for %(days)s; due date "
+             "%(before)s → %(after)s", day=_day(d.get("answered_on")), days=_days(int(d["paused_days"])),
+             before=_day(d.get("due_before")), after=_day(d.get("due_after")))
+
+
+def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
+    ground = GROUND_LABELS.get(d.get("ground", ""))
+    if not ground or "reply_by" not in d:
+        return None
+    return _with_note(_("Not handled: %(ground)s; the information asked for was not received by %(day)s",
+                        ground=ground, day=_day(d["reply_by"])), e.note)
+
+
 _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "register": _register,
     "route": _route,
@@ -196,6 +219,9 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "approve_extension": _extension(lambda days: _("Extension of %(days)s approved", days=days)),
     "due_date_changed": _due_date,
     "chased": _chased,
+    "request_information": _information_requested,
+    "receive_information": _information_received,
+    "close_unanswered": _unanswered,
 }
 
 
@@ -237,6 +263,9 @@ PUBLIC_ACTIONS = (
     "transfer",
     "not_handled",
     "approve_reply",
+    "request_information",
+    "receive_information",
+    "close_unanswered",
 )
 
 PUBLIC_GROUNDS = {
@@ -281,6 +310,18 @@ def _public(e: PublicEvent, reason: str) -> tuple[str, str] | None:
         return "not_handled", _(
             "Your case was registered but not handled, because %(ground)s.", ground=PUBLIC_GROUNDS[d["ground"]]
         )
+    if e.action == "request_information" and d.get("question"):
+        return "information_requested", _(
+            "We asked you for more information: %(question)s Please answer by %(day)s on the tracking page. The time "
+            "to reply is paused until your answer arrives.", question=d["question"], day=_day(d.get("reply_by")))
+    if e.action == "receive_information" and "paused_days" in d:
+        return "answer_received", _(
+            "Your answer was received. The time to reply was paused for %(days)s; the reply is now expected by "
+            "%(due)s.", days=_days(int(d["paused_days"])), due=_day(d.get("due_after")))
+    if e.action == "close_unanswered" and d.get("reply_by"):
+        return "not_handled", _(
+            "Your case was registered but not handled, because the information we asked for was not received by "
+            "%(day)s.", day=_day(d["reply_by"]))
     if e.action == "approve_reply":
         return "replied", _("The reply was sent; its text is shown with your case.")
     return None

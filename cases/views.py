@@ -30,7 +30,15 @@ from cases.labels import (
     REPLY_STATUS_LABELS,
     STATE_LABELS,
 )
-from cases.models import CalendarDay, Case, EthicsReferral, IdentityReveal, OfficeCalendarYear, PersonalDataAccess
+from cases.models import (
+    CLOCK_STOPPED_STATES,
+    CalendarDay,
+    Case,
+    EthicsReferral,
+    IdentityReveal,
+    OfficeCalendarYear,
+    PersonalDataAccess,
+)
 from cases.queries import QUEUES, CaseFilter, default_queue, filtered, glance, load_case_page, page_of
 from cases.services import find_case, returned_reply
 from cases.workflow import TransitionRefused, approver_names, authors
@@ -158,7 +166,7 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
             .order_by(Staff.name, Staff.id)
         ).all()
     days_left = None
-    if case.due_on and case.is_open:
+    if case.due_on and case.is_open and case.state not in CLOCK_STOPPED_STATES:  # 補陳: no days run out
         calendar = deadlines.load_calendar()
         t = today()
         days_left = (calendar.working_days_between(t, case.due_on) if case.due_on >= t
@@ -178,6 +186,8 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         ground_labels=GROUND_LABELS, action_labels=ACTION_LABELS, extension_labels=EXTENSION_LABELS,
         cause_labels=CAUSE_LABELS, reply_status_labels=REPLY_STATUS_LABELS, category_labels=CATEGORY_LABELS,
         language_labels=LANGUAGE_LABELS,
+        information_reply_days=get_setting("information_reply_working_days") if "request-information" in actions
+        else None,
         pending_reply=next((r for r in reversed(case.replies) if r.status == "draft"),
                                                         None),
         returned_reply=returned_reply(case) if "draft-reply" in actions else None,

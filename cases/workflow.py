@@ -52,6 +52,14 @@ TRANSITIONS: dict[str, Transition] = {
     "request_extension": _t(WORKING, None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
     "approve_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True, decision=True, four_eyes=True),
     "refuse_extension": _t(WORKING, None, {Role.SUPERVISOR}, unit_bound=True, decision=True),
+    # 補陳 (rule 25): the handler asks the petitioner for more information, which stops the clock; the petitioner's
+    # answer (user None: nobody on the staff acts) starts it again; unanswered by the reply-by date, the unit may
+    # close the case as not handled on ground (1) (cases/information.py checks the date).
+    "request_information": _t({S.IN_PROGRESS}, S.AWAITING_INFORMATION, {Role.HANDLER, Role.SUPERVISOR},
+                              unit_bound=True),
+    "receive_information": _t({S.AWAITING_INFORMATION}, S.IN_PROGRESS, set()),
+    "close_unanswered": _t({S.AWAITING_INFORMATION}, S.NOT_HANDLED, {Role.HANDLER, Role.SUPERVISOR},
+                           unit_bound=True),
     # 移請政風室: any handler or supervisor of the unit, in any state (a closed case may reveal misconduct).
     "refer_to_ethics": _t(set(S), None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
 }

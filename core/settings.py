@@ -45,6 +45,9 @@ SPECS: dict[str, SettingSpec] = {
     "extension_max_total_days": SettingSpec(30, (
         "Days all extensions of a case may add up to (working days, or calendar days for a class that counts "
         "them)"), 0),
+    "information_reply_working_days": SettingSpec(10, "Working days a petitioner asked for more information "
+                                                      "(補陳) is given to answer, unless the handler says otherwise",
+                                                  1),
     "reminder_due_soon_working_days": SettingSpec(2, "Working days before the due date the handler is reminded", 1),
     "route_integrity_complaints_to_ethics": SettingSpec(True, "Route complaints about integrity or misconduct "
                                                               "to the ethics office on registration"),

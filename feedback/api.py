@@ -78,14 +78,21 @@ class TrackIn(Schema):
 class PublicEventOut(Schema):
     on = fields.Date()
     kind = fields.String(metadata={"enum": ["received", "routed", "extended", "transferred", "not_handled",
-                                            "replied"]})
+                                            "replied", "information_requested", "answer_received"]})
     text = fields.String(metadata={"description": "The step, in the language of the answer (see `language`)."})
+
+
+class OpenQuestionOut(Schema):
+    question = fields.String()
+    asked_on = fields.Date()
+    reply_by = fields.Date()
 
 
 class CaseStatusOut(Schema):
     case_number = fields.String()
     channel = fields.String()
     status = fields.String(metadata={"enum": ["registered", "routed", "in_progress", "awaiting_approval",
+                                              "awaiting_information",
                                               "closed", "transferred", "not_handled"]})
     status_label = fields.String()
     received_on = fields.Date()
@@ -93,6 +100,9 @@ class CaseStatusOut(Schema):
     unit = fields.String(allow_none=True, metadata={"description": "Responsible unit (never a person)."})
     closed_on = fields.Date(allow_none=True)
     reply = fields.String(allow_none=True, metadata={"description": "The reply as sent, once the case is closed."})
+    information_request = fields.Nested(OpenQuestionOut, allow_none=True, metadata={
+        "description": "While the case awaits your answer (status awaiting_information): the question, and the day to "
+                       "answer by (POST /api/v1/track/information)."})
     events = fields.List(fields.Nested(PublicEventOut), metadata={
         "description": "The steps of the case the petitioner may know, oldest first (never a person or an internal "
                        "note)."})
@@ -181,3 +191,63 @@ def _answer_language(asked: str | None, submission_language: str) -> str:
             or request.accept_languages.best_match(["zh-TW", "zh", "en"])):
         return str(get_locale())
     return submission_language
+
+
+# ------------------------------------------------------------------ 補陳: the answer (issue 13, deliver 3)
+
+
+class InformationAnswerIn(Schema):
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    answer = fields.String(required=True, metadata={"maxLength": 10_000,
+                                                    "description": "The answer to the agency's question."})
+    attachments = fields.List(fields.Nested(AttachmentIn), load_default=list, metadata={
+        "description": "As at submission: the same types, number and size limits."})
+
+
+class InformationAnsweredOut(Schema):
+    case_number = fields.String()
+    status = fields.String(metadata={"enum": ["in_progress"]})
+    due_on = fields.Date(metadata={"description": "The expected reply date, moved later by the working days the "
+                                                  "case's clock stood still awaiting the answer."})
+    paused_working_days = fields.Integer()
+
+
+@blp.route("/track/information")
+class TrackInformation(MethodView):
+    # One budget with POST /track: each call checks an access code, so each counts against guessing it.
+    decorators = [ratelimit.limit(lambda: current_app.config["RATELIMIT_TRACK"], scope="public_api.Track")]
+
+    @blp.arguments(InformationAnswerIn())
+    @blp.response(200, InformationAnsweredOut)
+    @blp.alt_response(404, description="No case matches (the same answer for a wrong code and an unknown number).")
+    @blp.alt_response(409, description="The case is not waiting for an answer (answered already, or nothing was "
+                                       "asked).")
+    @blp.alt_response(422, description="No answer, one too long, or attachments that break the submission rules.")
+    @blp.alt_response(429, description="Too many requests from this address.")
+    def post(self, payload: dict):
+        """Answer the agency's request for more information (補陳): the case's clock runs again, and the expected
+        reply date moves later by the working days it stood still."""
+        from sqlalchemy.orm.exc import StaleDataError
+
+        from cases.workflow import TransitionRefused
+        from feedback import information
+
+        try:
+            case = information.answer(payload["case_number"], payload["access_code"], payload["answer"],
+                                      _decode(payload["attachments"]))
+        except information.InvalidAnswer as exc:
+            db.session.rollback()
+            abort(422, message=_("The attachments break the rules."), errors={"json": exc.errors})
+        except TransitionRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message)
+        except StaleDataError:  # two answers at the same moment: the first counts
+            db.session.rollback()
+            abort(409, message=_("This case is not waiting for an answer from you: it was answered already, or no "
+                                 "information was asked for."))
+        if case is None:
+            abort(404, message=_("No case matches this case number and access code."))
+        request_ = case.information_requests[-1]
+        return {"case_number": case.number, "status": case.state, "due_on": case.due_on,
+                "paused_working_days": request_.paused_days or 0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases import information
 from cases.labels import STATE_LABELS
 from cases.models import CaseState
 from core.security import mask_email as core_mask_email
@@ -23,6 +24,9 @@ def case_status(case: Tracked) -> dict[str, Any]:
         # Once closed, the reply as sent (never a draft).
         "reply": case.reply if case.state == CaseState.CLOSED else None,
         "events": list(case.events),
+        # 補陳: the question awaiting the petitioner's answer (one more SELECT, only in that state).
+        "information_request": information.open_question(case.case_id)
+        if case.state == CaseState.AWAITING_INFORMATION else None,
     }
 
 

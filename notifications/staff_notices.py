@@ -56,6 +56,8 @@ TEXTS = {
                           "Reason: %(reason)s"),
     "reveal_refused": _l("Your request to see the petitioner's identity in case %(case)s was refused. "
                          "Reason: %(reason)s"),
+    "information_received": _l("The petitioner answered the request for more information in case %(case)s "
+                               "(%(subject)s): the clock runs again, the case is now due on %(due_on)s."),
     "follow_up_opened": _l("A dissatisfied survey answer about your unit awaits its follow-up by %(due_on)s."),
     "due_soon": _l("Case %(case)s (%(subject)s) is due on %(due_on)s."),
     "due_today": _l("Case %(case)s (%(subject)s) is due today (%(due_on)s)."),

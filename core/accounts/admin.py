@@ -239,6 +239,8 @@ SETTING_HELP = {
     "extension_max_count": _l("Extensions allowed per case"),
     "extension_max_total_days": _l("Days all extensions of a case may add up to (working days, or calendar days "
                                    "for a class that counts them)"),
+    "information_reply_working_days": _l("Working days a petitioner asked for more information is given to "
+                                         "answer, unless the handler says otherwise"),
     "reminder_due_soon_working_days": _l("Working days before the due date the handler is reminded"),
     "route_integrity_complaints_to_ethics": _l("Route complaints about integrity or misconduct to the ethics "
                                                "office on registration"),
