@@ -30,5 +30,10 @@ def init_app(app: Flask) -> None:
     from cases import admin_views, home_views
 
     app.register_blueprint(home_views.bp)  # the roles' homes: bulk route and assign, the chase
+    from cases import reply_files
+
+    app.register_blueprint(reply_files.bp)  # reply attachments: the handler's upload, staff download
+    app.add_template_global(reply_files.files_of, "reply_files_of")
+    app.add_template_global(reply_files.may_attach, "may_attach_reply_files")
 
     admin_views.init_app(app)  # administration: time-limit classes, the office calendar

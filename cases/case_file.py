@@ -161,6 +161,22 @@ class PetitionerIdentity(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="identity")
 
 
+# Allowed attachment types, recognised by their first bytes (never by the file name): the petitioner's and the
+# reply's attachments alike (feedback/rules.py checks intake against it, cases/reply_files.py the reply's).
+ATTACHMENT_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "image/heic": "HEIC",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (.docx)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel (.xlsx)",
+    "application/vnd.oasis.opendocument.text": "ODF (.odt)",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODF (.ods)",
+}
+
+
 class Attachment(db.Model):
     # Kept in the database so that a submission and its files commit (or vanish) together.
     __tablename__ = "attachments"

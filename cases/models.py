@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -242,6 +243,26 @@ class Reply(db.Model):
     def authors(self) -> frozenset[int]:
         """Who wrote any version: none of them may approve it (four eyes)."""
         return frozenset({self.drafted_by_id, *(v.edited_by_id for v in self.versions)})
+
+
+class ReplyAttachment(db.Model):
+    """A file the handler attaches to a reply draft (issue 13): stored like the petitioner's attachments (in the
+    database, under a derived name), sent as an access-code protected link with the approved reply."""
+
+    __tablename__ = "reply_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))  # derived: {case number}-R{n}.{detected extension}
+    title: Mapped[str] = mapped_column(String(200))  # the name the handler's file had, cleaned, shown in the list
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reply: Mapped[Reply] = relationship()
 
 
 class ReplyVersion(db.Model):

@@ -331,7 +331,8 @@ def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
             kind="cases.reply", to=email, template="reply", language=reply.language,
             context={"name": case.submission.name, "case_number": case.number, "subject": case.submission.subject,
                      "body": reply.body, "remedy_notice": reply.remedy_notice,
-                     "agency": current_app.config["AGENCY_NAME"]},
+                     "agency": current_app.config["AGENCY_NAME"],
+                     "files": _reply_files(reply, case.number)},
             key=f"reply:{case.id}:{reply.id}", about=about(case.submission_id), confidential=case.confidential,
         )
         message = db.session.get(OutboxMessage, message_id)
@@ -477,3 +478,10 @@ def text_petitioner(submission: Submission, *, kind: str, template: str, languag
 
 def _track_url() -> str:
     return external_url("feedback.track")  # the public tracking page, by its endpoint's name
+
+
+def _reply_files(reply: Reply, number: str) -> list[dict[str, str]]:
+    """The reply's attachments as the mail lists them (issue 13); imported here: reply_files builds on this module."""
+    from cases.reply_files import mail_list
+
+    return mail_list(reply, number)

@@ -14,7 +14,7 @@ import filetype
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from cases.case_file import Channel, ComplaintCategory, ReceivedVia
+from cases.case_file import ATTACHMENT_TYPES, Channel, ComplaintCategory, ReceivedVia
 from notifications.sms import taiwan_mobile_e164
 
 NAME_MAX = 100
@@ -27,19 +27,8 @@ BODY_MAX = 10_000
 FILENAME_MAX = 200
 PHONE_PATTERN = re.compile(r"^\+?[0-9()\-\s#*]{6,30}$")
 
-# Allowed attachment types, recognised by their first bytes (never by the file name).
-ALLOWED_TYPES = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/gif": "GIF",
-    "image/webp": "WebP",
-    "image/heic": "HEIC",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (.docx)",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel (.xlsx)",
-    "application/vnd.oasis.opendocument.text": "ODF (.odt)",
-    "application/vnd.oasis.opendocument.spreadsheet": "ODF (.ods)",
-}
+# Allowed attachment types, recognised by their first bytes (never by the file name): the case file's list.
+ALLOWED_TYPES = ATTACHMENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,25 @@ def track():
     return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
 
 
+@bp.route("/track/<number>/files/<int:file_id>", methods=["GET", "POST"])
+@ratelimit.limit(_track_limit)
+def reply_file(number: str, file_id: int):
+    """A file of the sent reply, for the petitioner: the mail's link opens a form that asks for the access code;
+    only the right case number and code give the file. A wrong code and a file not of this case's sent reply
+    answer alike (404), so neither tells anything."""
+    from cases import reply_files
+
+    number = number[:40]
+    status = 200
+    if request.method == "POST":
+        case = services.track(number, request.form.get("access_code", "")[:40])
+        item = reply_files.sent_file(case.case_id, file_id) if case is not None else None
+        if item is not None:
+            return reply_files.download(item)
+        status = 404
+    return render_template("feedback/reply_file.html", number=number, not_found=status == 404), status
+
+
 @bp.route("/staff/intake", methods=["GET", "POST"])
 @require("register_case")
 def staff_intake():
