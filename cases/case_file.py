@@ -190,5 +190,7 @@ class Attachment(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # Identifying attachments (a signed letter, an ID card) are shown only where the identity is.
     identifying: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added later by the petitioner to the open case (cases.models.PetitionerMessage), not sent with the submission.
+    petitioner_message_id: Mapped[int | None] = mapped_column(ForeignKey("petitioner_messages.id"), index=True)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")

@@ -77,6 +77,8 @@ STAT_HEADINGS = {
     "transferred_or_not_handled_on_time": _l("Transferred or not handled by the routing date"),
     "transferred_or_not_handled_late": _l("Transferred or not handled after the routing date"),
     "routing_overdue": _l("Not yet routed, past the routing date"),
+    "reopened": _l("Reopened by the petitioner"),
+    "reopen_rate": _l("Reopen rate"),
     "days_paused": _l("Working days paused awaiting the petitioner"),
 }
 
@@ -100,6 +102,9 @@ ACTION_LABELS = {
     "refer_to_ethics": _l("Referred to the ethics office"),
     "due_date_changed": _l("Due date changed"),
     "chased": _l("Chased by the secretariat (supervisors mailed)"),
+    "reopen": _l("Reopened by the petitioner (not resolved)"),
+    "reopened_from": _l("Reopened from an earlier case"),
+    "petitioner_added": _l("The petitioner added information"),
     "request_information": _l("More information asked of the petitioner"),
     "receive_information": _l("The petitioner's answer received"),
     "close_unanswered": _l("Not handled: the information asked for was not received"),

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cases.case_file import Submission
+from cases.case_file import Attachment, Submission
 from core.accounts.models import Staff, Unit
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
@@ -96,6 +96,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))
     not_handled_ground: Mapped[str | None] = mapped_column(String(20))
     topic: Mapped[str] = mapped_column(String(60), default="")
+    # The petitioner said the answer of this earlier case did not resolve the matter (issue 13: cases/reopen.py).
+    reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -308,10 +310,28 @@ class CaseLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     earlier_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # None: the petitioner linked it by reopening the earlier case (cases/reopen.py).
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     earlier_case: Mapped[Case] = relationship(foreign_keys=[earlier_case_id])
+
+
+class PetitionerMessage(db.Model):
+    """What the petitioner added to an open case from the tracking page or the API (cases/additions.py), with its
+    attachments (kept with the submission's, `Attachment.petitioner_message_id` naming the message)."""
+
+    __tablename__ = "petitioner_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10))  # web, api
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A retried request (Idempotency-Key, the page's form token) finds this message instead of adding another.
+    idempotency_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", viewonly=True)
 
 
 class CalendarDay(db.Model):

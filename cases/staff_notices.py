@@ -72,7 +72,31 @@ Recipients = tuple[str, Iterable[Staff], dict[str, Any]]
 
 
 def _routed(case: Case, ev: CaseEvent) -> Recipients:
+    if (ev.detail or {}).get("via") == "reopen":  # told by the "reopened_from" event, with the reason
+        return "routed", [], {}
     return "routed", _unit_heads(case), {}
+
+
+def _reopened(case: Case, ev: CaseEvent) -> Recipients:
+    """A reopened case: the heads of the unit it went back to; a second reopen, left with intake, the secretariat
+    and intake (cases/reopen.py)."""
+    # A confidential case's notice carries no words of the reporter's (as it carries no subject).
+    more = {"earlier": (ev.detail or {}).get("earlier", ""), "reason": "" if case.confidential else ev.note}
+    if case.unit_id is not None:
+        return "reopened", _unit_heads(case), more
+    return "reopened_again", _with_role(Role.SECRETARIAT) + _with_role(Role.INTAKE), more
+
+
+def _petitioner_added(case: Case, ev: CaseEvent) -> Recipients:
+    """The handler; the unit's heads while nobody is assigned; intake while the case is not routed."""
+    if case.handler is not None:
+        people = [case.handler]
+    elif case.unit_id is not None:
+        people = _unit_heads(case)
+    else:
+        people = _with_role(Role.INTAKE)
+    return "petitioner_added", people, {}
+
 
 
 def _assigned(case: Case, ev: CaseEvent) -> Recipients:
@@ -149,6 +173,8 @@ ON_EVENT: dict[str, Callable[[Case, CaseEvent], Recipients]] = {
     "return_reply": _reply_decided("reply_returned", ReplyStatus.RETURNED),
     "approve_extension": _extension_decided("extension_approved", ExtensionStatus.APPROVED),
     "refuse_extension": _extension_decided("extension_refused", ExtensionStatus.REFUSED),
+    "reopened_from": _reopened,
+    "petitioner_added": _petitioner_added,
 }
 
 

@@ -37,6 +37,9 @@ class StatRow:
     transferred_or_not_handled_late: int = 0
     # Still waiting for intake (not routed, transferred or declared "not handled") after the routing date (I5).
     routing_overdue: int = 0
+    # Issue 13: answered cases of the unit its petitioner reopened ("not resolved"), by month of the reopening and
+    # the unit and channel of the answered case; the page's reopen rate is reopened ÷ closed (cases/reopen.py).
+    reopened: int = 0
 
 
 COLUMNS = [f.name for f in fields(StatRow)]
@@ -118,7 +121,26 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
         r.transferred, r.not_handled = int(transferred or 0), int(not_handled or 0)
         r.transferred_or_not_handled_on_time = int(on_time or 0)
         r.transferred_or_not_handled_late = count - r.transferred_or_not_handled_on_time
+    _count_reopened(start, end, row)
     return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel))
+
+
+def _count_reopened(start: date, end: date, row) -> None:  # noqa: ANN001
+    """Reopenings in the period, on the row of the answered case's unit and channel (by month of the reopening)."""
+    from sqlalchemy.orm import aliased
+
+    original = aliased(Case, name="original")
+    reopened_month = _month(Case.received_on)
+    unit_code, unit_name = func.coalesce(Unit.code, ""), func.coalesce(Unit.name, "")
+    counted = db.session.execute(
+        select(reopened_month, unit_code, unit_name, original.channel, func.count())
+        .select_from(Case).join(original, original.id == Case.reopened_from_id)
+        .outerjoin(Unit, Unit.id == original.unit_id)
+        .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end))
+        .group_by(reopened_month, unit_code, unit_name, original.channel)
+    )
+    for month, code, name, channel, count in counted:
+        row(month, code, name, channel).reopened = int(count)
 
 
 # Columns of the page's table and of both downloads, in order: (field, kind). "on_time_rate" is derived.
@@ -128,7 +150,7 @@ TABLE_COLUMNS = [
     ("on_time_rate", "percent"), ("closed_on_time_original", "int"), ("open_overdue", "int"),
     ("average_days_used", "number"), ("days_paused", "int"), ("transferred", "int"), ("not_handled", "int"),
     ("transferred_or_not_handled_on_time", "int"), ("transferred_or_not_handled_late", "int"),
-    ("routing_overdue", "int"),
+    ("routing_overdue", "int"), ("reopened", "int"), ("reopen_rate", "percent"),
 ]
 
 
@@ -142,6 +164,8 @@ def table(rows: list[StatRow]) -> exports.Table:
     def cell(r: StatRow, name: str):  # noqa: ANN202
         if name == "on_time_rate":
             return round(r.closed_on_time / r.closed, 4) if r.closed else None
+        if name == "reopen_rate":
+            return round(r.reopened / r.closed, 4) if r.closed else None
         if name == "channel":
             return str(CHANNEL_LABELS[r.channel]) if r.channel in CHANNEL_LABELS else r.channel
         if name == "unit_name":

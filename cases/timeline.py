@@ -83,6 +83,7 @@ def _register(d: Mapping[str, Any], e: Event) -> str | None:
 
 
 _ROUTED_VIA = {
+    "reopen": _l("reopened: back to the unit that answered"),
     "integrity_complaint": _l("an integrity complaint goes straight to the ethics office"),
     "referral": _l("opened from a referral"),
 }
@@ -206,6 +207,54 @@ def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
                         ground=ground, day=_day(d["reply_by"])), e.note)
 
 
+def _reopen(d: Mapping[str, Any], e: Event) -> str | None:
+    if "reopened_as" not in d:
+        return None
+    return _with_note(_("The petitioner said the matter is not resolved: reopened as case %(number)s",
+                        number=d["reopened_as"]), e.note)
+
+
+def _reopened_from(d: Mapping[str, Any], e: Event) -> str | None:
+    if "earlier" not in d:
+        return None
+    if d.get("second"):
+        sentence = _("Reopened from case %(number)s, which was already reopened once: for the secretariat to review",
+                     number=d["earlier"])
+    else:
+        sentence = _("Reopened from case %(number)s (not resolved, says the petitioner)", number=d["earlier"])
+    return _with_note(sentence, e.note)
+
+
+def _petitioner_added(d: Mapping[str, Any], e: Event) -> str | None:
+    files = int(d.get("attachments") or 0)
+    sentence = (_("The petitioner added information with %(n)d attachment(s)", n=files) if files
+                else _("The petitioner added information"))
+    return _with_note(sentence, e.note)
+
+
+def _information_requested(d: Mapping[str, Any], e: Event) -> str | None:
+    if "question" not in d:
+        return None
+    return _("More information asked of the petitioner (answer by %(day)s): %(question)s",
+             day=_day(d.get("reply_by")), question=d["question"])
+
+
+def _information_received(d: Mapping[str, Any], e: Event) -> str | None:
+    if "paused_days" not in d:
+        return None
+    return _("The petitioner's answer was received on %(day)s: the clock stood still for %(days)s; due date "
+             "%(before)s → %(after)s", day=_day(d.get("answered_on")), days=_days(int(d["paused_days"])),
+             before=_day(d.get("due_before")), after=_day(d.get("due_after")))
+
+
+def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
+    ground = GROUND_LABELS.get(d.get("ground", ""))
+    if not ground or "reply_by" not in d:
+        return None
+    return _with_note(_("Not handled: %(ground)s; the information asked for was not received by %(day)s",
+                        ground=ground, day=_day(d["reply_by"])), e.note)
+
+
 _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "register": _register,
     "route": _route,
@@ -222,6 +271,9 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "request_information": _information_requested,
     "receive_information": _information_received,
     "close_unanswered": _unanswered,
+    "reopen": _reopen,
+    "reopened_from": _reopened_from,
+    "petitioner_added": _petitioner_added,
 }
 
 
@@ -266,6 +318,9 @@ PUBLIC_ACTIONS = (
     "request_information",
     "receive_information",
     "close_unanswered",
+    "reopen",
+    "reopened_from",
+    "petitioner_added",
 )
 
 PUBLIC_GROUNDS = {
@@ -324,6 +379,14 @@ def _public(e: PublicEvent, reason: str) -> tuple[str, str] | None:
             "%(day)s.", day=_day(d["reply_by"]))
     if e.action == "approve_reply":
         return "replied", _("The reply was sent; its text is shown with your case.")
+    if e.action == "reopen" and d.get("reopened_as"):
+        return "reopened", _("You said the matter is not resolved: it was reopened as case %(number)s.",
+                             number=d["reopened_as"])
+    if e.action == "reopened_from" and d.get("earlier"):
+        return "reopened_from", _("This case reopens case %(number)s, which you said is not resolved.",
+                                  number=d["earlier"])
+    if e.action == "petitioner_added":  # never the text itself: the petitioner knows it, a reader of the page may not
+        return "added_information", _("You added information on %(day)s.", day=day(_on(e.at)))
     return None
 
 

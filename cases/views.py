@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases import deadlines, homes, privacy, statistics
+from cases import additions, deadlines, homes, privacy, reopen, statistics
 from cases.actions import available, perform
 from cases.case_file import Attachment
 from cases.diffs import changes
@@ -192,6 +192,8 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
                                                         None),
         returned_reply=returned_reply(case) if "draft-reply" in actions else None,
         four_eyes_notes=_four_eyes_notes(case), version_changes=_version_changes(case),
+        # Issue 13: where a reopened case came from (reason, original reply), and what the petitioner added since.
+        reopened_from=reopen.page_context(case), petitioner_additions=additions.for_case_page(case),
     ), status
 
 

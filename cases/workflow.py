@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.models import Case, CaseEvent, CaseState, ExtensionStatus, ReplyStatus
+from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, ExtensionStatus, ReplyStatus
 from core import policy
 from core.accounts.models import Role, Staff
 from core.clock import today
@@ -62,6 +62,11 @@ TRANSITIONS: dict[str, Transition] = {
                            unit_bound=True),
     # 移請政風室: any handler or supervisor of the unit, in any state (a closed case may reveal misconduct).
     "refer_to_ethics": _t(set(S), None, {Role.HANDLER, Role.SUPERVISOR}, unit_bound=True),
+    # The petitioner's own steps (no role of staff may take them; cases/reopen.py, cases/additions.py): an answered
+    # case said to be not resolved, the new case it opens, and information added to an open case.
+    "reopen": _t({S.CLOSED}, None, set()),
+    "reopened_from": _t({S.REGISTERED}, None, set()),
+    "petitioner_added": _t({S(state) for state in OPEN_STATES}, None, set()),
 }
 
 

@@ -74,6 +74,8 @@ SPECS: dict[str, SettingSpec] = {
     "four_eyes_relaxed_for_one_person_units": SettingSpec(False, (
         "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it")),
+    "reopen_within_days": SettingSpec(30, "Calendar days after closure in which the petitioner may say the matter "
+                                          "is not resolved and reopen the case", 0),
     "roc_dates": SettingSpec(False, "Show dates on the Chinese pages in the ROC calendar (民國 115/12/01) instead "
                                     "of ISO (2026-12-01); exports and English pages keep ISO"),
 }

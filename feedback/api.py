@@ -78,7 +78,8 @@ class TrackIn(Schema):
 class PublicEventOut(Schema):
     on = fields.Date()
     kind = fields.String(metadata={"enum": ["received", "routed", "extended", "transferred", "not_handled",
-                                            "replied", "information_requested", "answer_received"]})
+                                            "replied", "information_requested", "answer_received", "reopened",
+                                            "reopened_from", "added_information"]})
     text = fields.String(metadata={"description": "The step, in the language of the answer (see `language`)."})
 
 
@@ -191,6 +192,112 @@ def _answer_language(asked: str | None, submission_language: str) -> str:
             or request.accept_languages.best_match(["zh-TW", "zh", "en"])):
         return str(get_locale())
     return submission_language
+
+
+# ------------------------------------------------------------------ the petitioner's actions (issue 13, 4 and 6)
+
+
+class ReopenIn(Schema):
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    reason = fields.String(required=True, metadata={
+        "maxLength": 10_000, "description": "What is not resolved: the new case's description."})
+
+
+class ReopenedOut(Schema):
+    case_number = fields.String(metadata={"description": "The new case. Track it with the access code you have."})
+
+
+class PetitionerMessageIn(Schema):
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    message = fields.String(required=True, metadata={"maxLength": 10_000})
+    attachments = fields.List(fields.Nested(AttachmentIn), load_default=list, metadata={
+        "description": "As at submission: the same types, number and size limits."})
+
+
+class PetitionerMessageOut(Schema):
+    case_number = fields.String()
+    added_at = fields.DateTime()
+    attachments = fields.Integer(metadata={"description": "How many files were added with the message."})
+
+
+def _tracked_case_or_404(payload: dict):  # noqa: ANN202
+    """Tracking's access check (the same 404 for an unknown number and a wrong code), then the case itself."""
+    from feedback import petitioner_actions
+
+    tracked = services.track(payload["case_number"], payload["access_code"])
+    if tracked is None:
+        abort(404, message=_("No case matches this case number and access code."))
+    return petitioner_actions.case_of(tracked)
+
+
+def _track_limit() -> str:
+    return current_app.config["RATELIMIT_TRACK"]
+
+
+@blp.route("/track/reopen")
+class TrackReopen(MethodView):
+    # One budget with POST /track: each call checks an access code, so each counts against guessing it.
+    decorators = [ratelimit.limit(_track_limit, scope="public_api.Track")]
+
+    @blp.arguments(ReopenIn())
+    @blp.response(201, ReopenedOut)
+    @blp.alt_response(404, description="No case matches (the same answer for a wrong code and an unknown number).")
+    @blp.alt_response(409, description="The case cannot be reopened: still open (add information instead), not "
+                                       "answered, or past the reopening window (the message says until when).")
+    @blp.alt_response(422, description="No reason, or one too long.")
+    @blp.alt_response(429, description="Too many requests from this address.")
+    def post(self, payload: dict):
+        """Say an answered case is not resolved: a new case, linked to it, goes back to the unit that answered.
+
+        Possible for a number of days after the case was closed (an agency setting, 30 by default). A second
+        reopening of the same case goes to the secretariat. Send an `Idempotency-Key` header to retry safely; the
+        same reason sent again within two minutes also answers with the first new case.
+        """
+        from cases.reopen import ReopenRefused
+        from feedback import petitioner_actions
+
+        case = _tracked_case_or_404(payload)
+        try:
+            number, _new = petitioner_actions.reopen_case(case, reason=payload["reason"], source=Source.API,
+                                                          idempotency_key=_idempotency_key())
+        except ReopenRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message)
+        return {"case_number": number}
+
+
+@blp.route("/track/messages")
+class TrackMessages(MethodView):
+    decorators = [ratelimit.limit(_track_limit, scope="public_api.Track")]
+
+    @blp.arguments(PetitionerMessageIn())
+    @blp.response(201, PetitionerMessageOut)
+    @blp.alt_response(404, description="No case matches (the same answer for a wrong code and an unknown number).")
+    @blp.alt_response(409, description="The case is closed: reopen it instead (POST /api/v1/track/reopen).")
+    @blp.alt_response(422, description="No message, one too long, or attachments that break the submission rules.")
+    @blp.alt_response(429, description="Too many requests from this address.")
+    def post(self, payload: dict):
+        """Add information (and attachments) to an open case; its handler is told.
+
+        Send an `Idempotency-Key` header to retry safely: the same key and message answer with the first.
+        """
+        from cases.additions import AdditionRefused
+        from feedback import petitioner_actions
+
+        case = _tracked_case_or_404(payload)
+        try:
+            added, _new = petitioner_actions.add_to_case(
+                case, message=payload["message"], uploads=_decode(payload["attachments"]), source=Source.API,
+                idempotency_key=_idempotency_key())
+        except AdditionRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message)
+        except petitioner_actions.Unreadable as exc:
+            db.session.rollback()
+            abort(422, message=_("The attachments break the rules."), errors={"json": {"attachments": exc.errors}})
+        return {"case_number": case.number, "added_at": added.at, "attachments": len(added.attachments)}
 
 
 # ------------------------------------------------------------------ 補陳: the answer (issue 13, deliver 3)

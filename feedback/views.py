@@ -25,7 +25,7 @@ from core.extensions import csrf, db
 from core.hygiene import DATE_MIN
 from core.i18n import LANG_COOKIE
 from core.policy import require
-from feedback import services, slips
+from feedback import petitioner_actions, services, slips
 from feedback.forms import CATEGORY_LABELS, ConfirmForm, StaffIntakeForm, SubmissionForm
 from feedback.presenters import case_status, mask_email
 
@@ -193,7 +193,72 @@ def track():
         else:
             # The page's language, not the submission's: whoever reads this page chose it.
             result = case_status(services.with_events(case, str(get_locale())))
+            petitioner_actions.remember(case.number)  # the forms under the case need not ask for the code again
+            offered = petitioner_actions.offered(case)
+            return render_template("feedback/track.html", result=result, not_found=False, number=number,
+                                   offered=offered), status
+    elif request.args.get("case"):  # back from adding or reopening: the case this browser looked up
+        return _track_page(request.args.get("case", "")[:40], done=request.args.get("done", "")[:20],
+                           new_number=request.args.get("new", "")[:20])
     return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
+
+
+def _track_page(number: str, status: int = 200, error: str | None = None, errors: list[str] | None = None,
+                done: str = "", new_number: str = "", values: dict | None = None):
+    """The tracking page of a case this browser looked up a while ago (petitioner_actions.remember); the empty
+    form when it did not, or long ago."""
+    case = petitioner_actions.remembered(number)
+    if case is None:
+        return render_template("feedback/track.html", result=None, not_found=False, number=number,
+                               expired=True), 404 if status == 200 else status
+    tracked = petitioner_actions.tracked_of(case)
+    result = case_status(services.with_events(tracked, str(get_locale())))
+    return render_template("feedback/track.html", result=result, not_found=False, number=number,
+                           offered=petitioner_actions.offered(tracked), action_error=error, action_errors=errors or [],
+                           done=done, new_number=new_number, values=values or {}), status
+
+
+@bp.route("/track/reopen", methods=["POST"])
+@ratelimit.limit(_track_limit, scope="feedback.track")  # one budget with the look-up
+def track_reopen():
+    from cases.reopen import ReopenRefused
+
+    number = request.form.get("case_number", "").strip()[:40]
+    case = petitioner_actions.remembered(number)
+    if case is None:
+        return _track_page(number)
+    reason = request.form.get("reason", "")
+    try:
+        new_number, _new = petitioner_actions.reopen_case(case, reason=reason, source=Source.WEB,
+                                                          idempotency_key=request.form.get("form_token") or None)
+    except ReopenRefused as exc:
+        db.session.rollback()
+        return _track_page(number, exc.status, exc.message, values={"reason": reason[:10_000]})
+    return redirect(url_for("feedback.track", case=number, done="reopened", new=new_number), code=303)
+
+
+@bp.route("/track/messages", methods=["POST"])
+@ratelimit.limit(_track_limit, scope="feedback.track")
+def track_add():
+    from cases.additions import AdditionRefused
+
+    number = request.form.get("case_number", "").strip()[:40]
+    case = petitioner_actions.remembered(number)
+    if case is None:
+        return _track_page(number)
+    message = request.form.get("message", "")
+    uploads = petitioner_actions.uploads_of(request.files.getlist("attachments"))
+    try:
+        petitioner_actions.add_to_case(case, message=message, uploads=uploads, source=Source.WEB,
+                                       idempotency_key=request.form.get("form_token") or None)
+    except AdditionRefused as exc:
+        db.session.rollback()
+        return _track_page(number, exc.status, exc.message, values={"message": message[:10_000]})
+    except petitioner_actions.Unreadable as exc:
+        db.session.rollback()
+        return _track_page(number, 400, _("Please correct the attachments."), exc.errors,
+                           values={"message": message[:10_000]})
+    return redirect(url_for("feedback.track", case=number, done="added"), code=303)
 
 
 @bp.route("/track/<number>/files/<int:file_id>", methods=["GET", "POST"])

@@ -58,6 +58,11 @@ TEXTS = {
                          "Reason: %(reason)s"),
     "information_received": _l("The petitioner answered the request for more information in case %(case)s "
                                "(%(subject)s): the clock runs again, the case is now due on %(due_on)s."),
+    "reopened": _l("The petitioner says case %(earlier)s is not resolved: it was reopened as case %(case)s "
+                   "(%(subject)s) and routed back to your unit. Reason: %(reason)s"),
+    "reopened_again": _l("Case %(earlier)s was reopened again, as case %(case)s (%(subject)s): it awaits the "
+                         "secretariat's review. Reason: %(reason)s"),
+    "petitioner_added": _l("The petitioner added information to case %(case)s (%(subject)s)."),
     "follow_up_opened": _l("A dissatisfied survey answer about your unit awaits its follow-up by %(due_on)s."),
     "due_soon": _l("Case %(case)s (%(subject)s) is due on %(due_on)s."),
     "due_today": _l("Case %(case)s (%(subject)s) is due today (%(due_on)s)."),

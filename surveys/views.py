@@ -17,7 +17,7 @@ from core.extensions import db
 from core.hygiene import INT_MAX, BadInput, parse_int
 from core.periods import period_from
 from core.policy import require
-from surveys import aggregates, services
+from surveys import aggregates, reopening, services
 from surveys.models import Questionnaire, SurveyFollowUp, SurveyResponse
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
@@ -43,10 +43,31 @@ def form(token: str):
             except services.SurveyError as exc:
                 db.session.rollback()
                 return render_template("surveys/unavailable.html", reason=exc.reason), exc.status
-            return _in_language(invitation.language, "surveys/thanks.html")
+            return _in_language(invitation.language, "surveys/thanks.html", token=token,
+                                reopen=reopening.offer(invitation.case_id))
     page = _in_language(invitation.language, "surveys/form.html", questionnaire=questionnaire, errors=errors,
-                        values=values)
+                        values=values, token=token, reopen=reopening.offer(invitation.case_id))
     return page, (400 if errors else 200)
+
+
+@bp.route("/survey/<token>/reopen", methods=["POST"])
+@ratelimit.limit(lambda: current_app.config["RATELIMIT_TRACK"], scope="feedback.track")  # tracking's budget
+def reopen(token: str):
+    """Not resolved (issue 13, deliver 4): the survey link stands for the access code."""
+    from cases.case_file import Source
+    from cases.reopen import ReopenRefused, reopen_retrying
+
+    case = reopening.invited_case(token)
+    if case is None:
+        return render_template("surveys/unavailable.html", reason="unknown"), 404
+    language = case.language
+    try:
+        new, _new = reopen_retrying(case, reason=request.form.get("reason", ""), source=Source.WEB,
+                                    idempotency_key=request.form.get("form_token") or None)
+    except ReopenRefused as exc:
+        db.session.rollback()
+        return _in_language(language, "surveys/reopened.html", error=exc.message), exc.status
+    return _in_language(language, "surveys/reopened.html", number=new.number)
 
 
 def _in_language(language: str, template: str, **context) -> str:  # noqa: ANN003

@@ -259,6 +259,8 @@ SETTING_HELP = {
     "four_eyes_relaxed_for_one_person_units": _l(
         "Let whoever drafted a reply or requested an extension approve it when nobody else may (no other "
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it"),
+    "reopen_within_days": _l("Calendar days after closure in which the petitioner may say the matter is not "
+                             "resolved and reopen the case"),
     "roc_dates": _l("Show dates on the Chinese pages in the ROC (Minguo) calendar, as 115/12/01, instead of "
                     "2026-12-01; exports and English pages keep 2026-12-01"),
     "agency_address": _l("The agency's postal address, printed in the header of letters and slips"),
