@@ -24,6 +24,7 @@ UNIT = {"supervisor", "handler"}
 
 # Public on purpose: citizens' endpoints, the login page and the API document.
 PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-docs.openapi_json",
+          "public_api.TrackReopen", "public_api.TrackMessages",  # reopen, add to a case: the access code is the check
           "admin.password_reset"}  # the mailed one-time link to set a password (tests/test_admin_pages.py)
 
 # endpoint → (method, path with {case}/{attachment}/..., who may, JSON body or form data)
