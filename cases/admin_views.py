@@ -201,6 +201,35 @@ def calendar_apply():
     return redirect(url_for("cases_admin.calendar"), code=303)
 
 
+def _class_subjects(codes: set[str]) -> dict[str, str]:
+    return {row.code: _class_name(row)
+            for row in db.session.scalars(select(TimeLimitClass).where(TimeLimitClass.code.in_(codes)))}
+
+
+def _calendar_subjects(ids: set[str]) -> dict[str, object]:
+    """A day the agency changed, as a date; a year of the official calendar imported by the command line."""
+    named: dict[str, object] = {}
+    for value in ids:
+        day = parse_date(value) if len(value) == 10 else None
+        named[value] = day or (_("the official office calendar of %(year)s", year=value) if value.isdigit() else value)
+    return named
+
+
+def describe_audit() -> None:
+    """The audit page's words for time-limit classes and the office calendar: each field by its form's label."""
+    from core import audit
+
+    form = LimitClassForm.__dict__
+    audit.describe("time_limit_class", {
+        **{name: form[name].args[0] for name in ("code", "name_zh", "name_en", "days", "counts_holidays")},
+        "active": _l("Active")}, _class_subjects)
+    audit.describe("calendar_day", {
+        "working_day": _l("Working day"), "reason": _l("Reason"), "source": _l("Imported from"),
+        "days_added": _l("Days added"), "now_working_days": _l("Now working days"),
+        "now_days_off": _l("Now days off"), "cases_moved": _l("Open cases whose due dates moved")},
+        _calendar_subjects, hidden={"sha256"})
+
+
 def init_app(app) -> None:  # noqa: ANN001
     """The blueprint, the pages on the administration index, the options of `default_limit_class`, and the
     refusal to deactivate a unit that has open cases."""
@@ -214,4 +243,5 @@ def init_app(app) -> None:  # noqa: ANN001
     add_page(AdminPage("cases_admin.calendar", _l("Office calendar"), "manage_calendar",
                        _l("Closures and make-up working days, with the due dates they move")))
     SETTING_CHOICES["default_limit_class"] = admin.class_choices
+    describe_audit()
     unit_deactivating.connect(admin.open_cases_of, weak=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -67,8 +68,21 @@ def make_current(version: int):
     return redirect(url_for("surveys_admin.questionnaires"), code=303)
 
 
+def _questions(name: str, value: object) -> object:
+    """A version's questions by their text in the reader's language (the keys are for exports)."""
+    if name == "questions" and isinstance(value, list):
+        english = str(get_locale()).startswith("en")
+        return [q.get("en" if english else "zh", q.get("key")) for q in value if isinstance(q, dict)]
+    return value
+
+
 def init_app(app) -> None:  # noqa: ANN001
+    from core import audit
     from core.accounts.admin_views import AdminPage, add_page
+
+    audit.describe("questionnaire", {"questions": _l("Questions"), "version": _l("Version"),
+                                     "current": _l("Current"), "current_version": _l("Current version")},
+                   values=_questions)
 
     app.register_blueprint(bp)
     add_page(AdminPage("surveys_admin.questionnaires", _l("Satisfaction questionnaire"), "manage_questionnaires",

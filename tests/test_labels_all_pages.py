@@ -54,7 +54,7 @@ SKIP = re.compile(r"/logout|/attachments/|\.(csv|xlsx|pdf)$|^/staff/(statistics|
 # Words a Chinese page may show in Latin letters: file formats, protocols, units of measure, the paper size.
 # "Authorization: Bearer" is the header other systems send, quoted on the tokens page.
 ZH_ALLOWED = re.compile(
-    r"\b(PDF|CSV|XLSX|Excel|API|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
+    r"\b(PDF|CSV|XLSX|Excel|API|CLI|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 LINK = re.compile(r"https?://\S+")
@@ -171,6 +171,8 @@ def _people_data() -> list[str]:
         models.Transfer.reason,
         models.Extension.reason,
         models.Extension.refusal_reason,
+        models.InformationRequest.question,
+        models.InformationRequest.answer,
         models.CalendarDay.reason,
         models.OfficeCalendarDay.note,
         models.CaseEvent.note,
@@ -358,3 +360,81 @@ def test_roc_dates_on_chinese_pages_when_asked_iso_in_english_and_in_exports(app
     secretariat = staff_client(app, "secretariat@example.tw")
     csv = secretariat.get(f"/staff/statistics.csv?from={iso}&to={iso}")
     assert csv.status_code == 200 and month in csv.text and f"{received.year - 1911}/" not in csv.text
+
+
+def test_audit_log_names_every_field_and_value_in_the_readers_language(app, db, smtp):
+    """The audit page with entries of every kind, made on the web and by commands: settings (a number, a
+    yes/no, the class per channel), units, staff (roles, time away with a deputy, language, password,
+    deactivation), time-limit classes and the office calendar. In both languages, no key, code or
+    True/False shows, fields carry their form's labels and dates go through the date filter."""
+    from core.accounts.services import find_staff, find_unit
+    from core.clock import today
+    from tests.support import make_agency, staff_client
+    from tests.test_admin_pages import post, settings_form
+
+    make_agency(db)
+    find_staff("admin@example.tw").name = "林管理"  # its factory name "admin" reads as the role's code
+    db.session.commit()
+    admin = staff_client(app, "admin@example.tw")
+    deputy = find_staff("roads.deputy@example.tw")
+    handler = find_staff("roads.handler@example.tw")
+    # On the web
+    assert post(admin, "/staff/admin/units", {"code": "WORKS", "name": "工務局", "parent": "",
+                                              "ethics_office": "y"}).status_code == 303
+    works = find_unit("WORKS")
+    assert post(admin, f"/staff/admin/units/{works.id}", {"name": "工務局本部",
+                                                          "parent": str(find_unit("SEC").id)}).status_code == 303
+    assert post(admin, f"/staff/admin/staff/{handler.id}", {
+        "name": handler.name, "unit": str(handler.unit_id), "roles": ["handler", "supervisor"],
+        "deputy": str(deputy.id), "away_from": "2026-12-07", "away_until": "2026-12-11",
+        "language": "en"}).status_code == 303
+    assert post(admin, "/staff/admin/staff/new", {"email": "new.colleague@example.tw", "name": "新同仁",
+                                                  "unit": str(works.id), "roles": ["intake"]}).status_code == 303
+    assert post(admin, "/staff/admin/settings", settings_form(
+        app, routing_working_days="2", roc_dates=None, four_eyes_relaxed_for_one_person_units="y",
+        **{"default_limit_class.complaint": "ordinary"})).status_code == 303
+    assert post(admin, "/staff/admin/time-limits", {"code": "works", "name_zh": "工程急件", "name_en": "Works",
+                                                    "days": "5"}).status_code == 303
+    assert post(admin, "/staff/admin/time-limits/works", {"name_zh": "工程急件", "name_en": "Works",
+                                                          "days": "6", "counts_holidays": "y"}).status_code == 303
+    closure = {"op": "add", "day": "2026-12-03", "kind": "closed", "reason": "颱風停止上班"}
+    assert post(admin, "/staff/admin/calendar", closure, url="/staff/admin/calendar/apply").status_code == 303
+    assert post(admin, "/staff/admin/calendar", {"op": "remove", "day": "2026-12-03"},
+                url="/staff/admin/calendar/apply").status_code == 303
+    # By commands
+    _run(app, "settings", "set", "survey_valid_days", "20")
+    _run(app, "settings", "set", "transfer_and_not_handled_notices", "false")
+    _run(app, "units", "create", "BRIDGES", "橋梁科")
+    _run(app, "staff", "away", "parks.handler@example.tw", "--from", "2026-12-14", "--until", "2026-12-18",
+         "--deputy", "roads.deputy@example.tw")
+    typed = app.test_cli_runner().invoke(args=["staff", "password", "parks.handler@example.tw"],
+                                         input="another-long-password\nanother-long-password\n")
+    assert typed.exit_code == 0, typed.output
+    _run(app, "staff", "deactivate", "parks.chief@example.tw")
+    _run(app, "deadlines", "set-class", "works", "--days", "7", "--working-days")
+    _run(app, "calendar", "open", "2026-12-05", "--reason", "補行上班")
+    db.session.commit()
+
+    from core.audit import AuditEntry
+
+    kinds = set(db.session.execute(sa.select(AuditEntry.entity, AuditEntry.actor_id.is_(None))))
+    assert {(e, cli) for e in ("setting", "unit", "staff", "time_limit_class", "calendar_day")
+            for cli in (True, False)} <= kinds
+    typed = ["颱風停止上班", "補行上班", "工程急件", "Works", "工務局", "another-long-password"]  # as people typed them
+    checker = Checker(_codes(), sorted([*typed, *_people_data(), app.config["AGENCY_NAME"]], key=len, reverse=True))
+    expected = {"zh_Hant_TW": ["代理人", "休假起日", "2026-12-07", "是", "否", "承辦人", "主管", "英文",
+                               "工務局本部", "秘書室"],
+                "en": ["Deputy", "Away from", "2026-12-07", "Yes", "No", "Handler", "Supervisor", "English",
+                       "工務局本部", "Working day"]}
+    for language in LANGUAGES:
+        admin.set_cookie("lang", language)
+        answer = admin.get(f"/staff/admin/audit?from={today()}&to={today()}")
+        assert answer.status_code == 200
+        page = PageText(language[:2])
+        page.feed(answer.text)
+        problems = [f"{problem}: {piece[:160]!r}" for piece in page.pieces
+                    for problem in checker.problems(piece, language != "en")]
+        assert not problems, "\n".join([language, *problems])
+        for text in expected[language]:
+            assert text in answer.text, (language, text)
+        assert "away_from" not in answer.text and "name_zh" not in answer.text

@@ -184,11 +184,12 @@ def test_a_setting_changed_on_the_command_line_is_on_the_audit_page(app, db):
         admin = staff_client(app, "admin@example.tw")
         rows = _audit_rows(admin.get("/staff/admin/audit").text)
         assert len(rows) == 1, rows
-        assert "命令列（CLI）" in rows[0] and "設定 extension_max_count" in rows[0], rows[0]
-        assert re.search(r"value 3 .*value 2", rows[0]), rows[0]
+        assert "命令列（CLI）" in rows[0] and "設定: 每件案件可展期的次數" in rows[0], rows[0]
+        assert re.search(r"值 3 .*值 2", rows[0]) and "extension_max_count" not in rows[0], rows[0]
         admin.set_cookie("lang", "en")
         [english] = _audit_rows(admin.get("/staff/admin/audit").text)
         assert "command line (CLI)" in english and "命令列" not in english
+        assert "Setting: Extensions allowed per case" in english and re.search(r"Value 3 .*Value 2", english)
         # A value it already has is no change: nothing more is written.
         assert runner.invoke(args=["settings", "set", "extension_max_count", "2"]).exit_code == 0
         assert len(_audit_rows(admin.get("/staff/admin/audit?entity=setting").text)) == 1

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     sessions.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    admin_views.describe_audit()  # how the audit page names units, staff and settings
     app.cli.add_command(cli.units_cli)
     app.cli.add_command(cli.staff_cli)
     app.cli.add_command(cli.demo_cli)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.accounts import password_reset
+from core.accounts.admin_forms import LANGUAGE_LABELS
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.accounts.services import create_staff, find_staff, find_unit, set_active
 from core.errors import DomainError
@@ -145,7 +146,7 @@ def staff_state(staff: Staff) -> dict[str, Any]:
     return {"email": staff.email, "name": staff.name, "unit": staff.unit.code if staff.unit else None,
             "roles": sorted(staff.role_names), "active": bool(staff.active),
             "deputy": staff.deputy.email if staff.deputy else None, "away_from": staff.away_from,
-            "away_until": staff.away_until}
+            "away_until": staff.away_until, "language": staff.language}
 
 
 def _unit_for_staff(unit_id: int | None) -> Unit:
@@ -165,7 +166,14 @@ def _roles(roles: list[str]) -> list[str]:
     return chosen
 
 
-def add_staff(email: str, name: str, unit_id: int | None, roles: list[str], by: Staff) -> Staff:
+def _language(language: str | None) -> str:
+    if language not in LANGUAGE_LABELS:
+        raise FieldError(_("Choose a language from the list."), "language")
+    return language
+
+
+def add_staff(email: str, name: str, unit_id: int | None, roles: list[str], by: Staff,
+              language: str = "zh_Hant_TW") -> Staff:
     """A new account with no password anyone knows: the person is mailed a link to set one."""
     email = (email or "").strip().lower()
     if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,189}", email):
@@ -173,15 +181,20 @@ def add_staff(email: str, name: str, unit_id: int | None, roles: list[str], by: 
     if find_staff(email) is not None:
         raise FieldError(_("An account with this e-mail address exists already."), "email")
     name, unit, chosen = _name(name), _unit_for_staff(unit_id), _roles(roles)
+    language = _language(language)
     staff = create_staff(email, name, unit.code, chosen, secrets.token_urlsafe(32))
+    staff.language = language
+    db.session.flush()
     audit.record(by, "staff", staff.id, "create", None, staff_state(staff))
     send_password_reset(staff, by)
     return staff
 
 
 def change_staff(staff: Staff, *, name: str, unit_id: int | None, roles: list[str], deputy_id: int | None,
-                 away_from: date | None, away_until: date | None, by: Staff) -> Staff:
+                 away_from: date | None, away_until: date | None, by: Staff,
+                 language: str | None = None) -> Staff:
     before = staff_state(staff)
+    language = staff.language if language is None else _language(language)
     name, unit, chosen = _name(name), _unit_for_staff(unit_id), _roles(roles)
     if staff.id == by.id and Role.ADMIN.value not in chosen:
         raise FieldError(_("You cannot take the administrator role from your own account."), "roles")
@@ -200,6 +213,7 @@ def change_staff(staff: Staff, *, name: str, unit_id: int | None, roles: list[st
     if sorted(staff.role_names) != chosen:
         staff.roles = [StaffRole(role=r) for r in chosen]
     staff.deputy, staff.away_from, staff.away_until = deputy, away_from, away_until
+    staff.language = language
     db.session.flush()
     audit.record(by, "staff", staff.id, "update", before, staff_state(staff))
     return staff

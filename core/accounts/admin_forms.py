@@ -8,6 +8,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.accounts.services import MIN_PASSWORD_LENGTH
 
+# The languages a member of staff may have their notices in (Staff.language), by name in the reader's language.
+LANGUAGE_LABELS = {"zh_Hant_TW": _l("Chinese (Taiwan)"), "en": _l("English")}
+
 
 class CsrfForm(FlaskForm):
     """A form of buttons (or of fields the view reads itself): only its CSRF token is checked here."""
@@ -41,6 +44,8 @@ class StaffForm(FlaskForm):
     away_from = StringField(_l("Away from"), validators=[Optional(), Length(max=10)], render_kw={"type": "date"})
     away_until = StringField(_l("Away until (last day away)"), validators=[Optional(), Length(max=10)],
                              render_kw={"type": "date"})
+    language = SelectField(_l("Language of notices"), choices=list(LANGUAGE_LABELS.items()),
+                           default="zh_Hant_TW", validate_choice=False)
 
 
 class NewPasswordForm(FlaskForm):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.accounts import admin, password_reset
-from core.accounts.admin_forms import CsrfForm, NewPasswordForm, StaffForm, UnitForm
+from core.accounts.admin_forms import LANGUAGE_LABELS, CsrfForm, NewPasswordForm, StaffForm, UnitForm
 from core.accounts.models import Role, Staff, Unit
 from core.accounts.services import MIN_PASSWORD_LENGTH
 from core.clock import today
@@ -88,6 +88,71 @@ ROLE_LABELS = {
 }
 
 
+# ---------------------------------------------------------------- how the audit log names core's fields
+
+
+def _unit_names() -> dict[str, str]:
+    """Every unit's name by its code, once per request (entries name units by code)."""
+    if "_audit_unit_names" not in g:
+        g._audit_unit_names = dict(db.session.execute(select(Unit.code, Unit.name)).all())
+    return g._audit_unit_names
+
+
+def _unit_subjects(ids: set[str]) -> dict[str, str]:
+    wanted = [int(i) for i in ids if i.isdigit()]
+    return {str(i): name for i, name in db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))}
+
+
+def _unit_values(name: str, value: Any) -> Any:
+    return _unit_names().get(value, value) if name == "parent" and value else value
+
+
+def _staff_subjects(ids: set[str]) -> dict[str, str]:
+    wanted = [int(i) for i in ids if i.isdigit()]
+    return {str(i): f"{name} ({email})" for i, name, email
+            in db.session.execute(select(Staff.id, Staff.name, Staff.email).where(Staff.id.in_(wanted)))}
+
+
+def _staff_values(name: str, value: Any) -> Any:
+    if name == "unit" and value:
+        return _unit_names().get(value, value)
+    if name == "roles" and isinstance(value, list):
+        return [str(ROLE_LABELS.get(r, r)) for r in value]
+    if name == "language" and value:
+        return str(LANGUAGE_LABELS.get(value, value))
+    return value
+
+
+def _setting_subjects(ids: set[str]) -> dict[str, str]:
+    return {key: admin.setting_help(key) for key in ids if key in SPECS}
+
+
+def _setting_values(_name: str, value: Any) -> Any:
+    if isinstance(value, dict):  # a value per channel (default_limit_class): channels and options by name
+        options: dict[str, str] = {}
+        for choices in admin.SETTING_CHOICES.values():
+            options.update(choices())
+        return {str(admin.CHANNEL_LABELS.get(k, k)): options.get(v, v) for k, v in value.items()}
+    return value
+
+
+def describe_audit() -> None:
+    """The audit page's words for units, staff and settings: each field by its form's label."""
+    unit_form, staff_form = UnitForm.__dict__, StaffForm.__dict__
+    audit.describe("unit", {
+        "code": unit_form["code"].args[0], "name": unit_form["name"].args[0],
+        "parent": unit_form["parent"].args[0], "ethics_office": unit_form["ethics_office"].args[0],
+        "active": _l("Active"),
+    }, _unit_subjects, _unit_values)
+    audit.describe("staff", {
+        **{name: staff_form[name].args[0]
+           for name in ("email", "name", "unit", "roles", "deputy", "away_from", "away_until")},
+        "active": _l("Active"), "expires_at": _l("Password-reset link valid until"), "password": _l("Password"),
+        "language": _l("Language of notices"),
+    }, _staff_subjects, _staff_values)
+    audit.describe("setting", {"value": _l("Value")}, _setting_subjects, _setting_values)
+
+
 # ---------------------------------------------------------------- index and audit log
 
 
@@ -109,7 +174,7 @@ def audit_log():
                                 start=start, end=end)
     before = request.args.get("before")
     rows, next_before = keyset_page(filters.query(), audit.AuditEntry.id, before)
-    return render_template("core/admin/audit.html", rows=rows, f=filters, next_before=next_before,
+    return render_template("core/admin/audit.html", rows=audit.readable(rows), f=filters, next_before=next_before,
                            paged=bool(before), entities=audit.ENTITIES, entity_labels=ENTITY_LABELS,
                            action_labels=ACTION_LABELS)
 
@@ -211,6 +276,7 @@ def _staff_form(staff: Staff | None) -> StaffForm:
     if request.method == "GET" and staff is not None:
         form.email.data, form.name.data, form.unit.data = staff.email, staff.name, staff.unit_id
         form.roles.data = sorted(staff.role_names)
+        form.language.data = staff.language
         form.deputy.data = staff.deputy_id
         form.away_from.data = staff.away_from.isoformat() if staff.away_from else ""
         form.away_until.data = staff.away_until.isoformat() if staff.away_until else ""
@@ -233,7 +299,7 @@ def new_staff():
     if form.validate_on_submit():
         try:
             staff = admin.add_staff(form.email.data, form.name.data, form.unit.data, form.roles.data or [],
-                                    current_user)
+                                    current_user, language=form.language.data)
         except admin.FieldError as exc:
             _refused(form, exc)
             status = exc.status
@@ -264,6 +330,7 @@ def staff(staff_id: int):
                 raise admin.FieldError(exc.message, "away_until") from None
             admin.change_staff(staff, name=form.name.data, unit_id=form.unit.data, roles=form.roles.data or [],
                                deputy_id=form.deputy.data, away_from=away_from, away_until=away_until,
+                               language=form.language.data if "language" in request.form else None,
                                by=current_user)
         except admin.FieldError as exc:
             _refused(form, exc)

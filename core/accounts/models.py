@@ -59,6 +59,8 @@ class Staff(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Staff notices by mail: each at once ("immediate") or held for one digest a day ("daily").
     notice_delivery: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
+    # The language of the person's notices and digests (a locale the site speaks: "zh_Hant_TW" or "en").
+    language: Mapped[str] = mapped_column(String(10), default="zh_Hant_TW", server_default="zh_Hant_TW")
 
     unit: Mapped[Unit] = relationship()
     deputy: Mapped[Staff | None] = relationship(remote_side=[id])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from core import ratelimit
 from core.accounts import tokens as api_tokens
 from core.accounts.admin import set_staff_active
+from core.accounts.admin_forms import LANGUAGE_LABELS
 from core.accounts.forms import LoginForm, PasswordForm, TokenForm
 from core.accounts.models import ApiToken, Role, Staff
 from core.accounts.services import MIN_PASSWORD_LENGTH, authenticate, change_password
@@ -114,6 +115,7 @@ def account():
     elif request.method == "POST":
         status = 400
     return render_template("core/account.html", form=form, min_password=MIN_PASSWORD_LENGTH,
+                           languages=LANGUAGE_LABELS,
                            may_manage_staff=can(current_user, "manage_staff")), status
 
 
@@ -123,10 +125,15 @@ NOTICE_DELIVERIES = ("immediate", "daily")
 @bp.route("/staff/account/notices", methods=["POST"])
 @require("manage_own_account")
 def notice_delivery():
-    """How one's staff notices are mailed: each at once, or one digest a day (the notifications page has all)."""
-    choice = request.form.get("delivery", "")
-    if choice in NOTICE_DELIVERIES:
-        current_user._get_current_object().notice_delivery = choice
+    """How one's staff notices are mailed: each at once, or one digest a day (the notifications page has all),
+    and in which language."""
+    staff = current_user._get_current_object()
+    choice, language = request.form.get("delivery", ""), request.form.get("language", "")
+    if choice in NOTICE_DELIVERIES or language in LANGUAGE_LABELS:
+        if choice in NOTICE_DELIVERIES:
+            staff.notice_delivery = choice
+        if language in LANGUAGE_LABELS:
+            staff.language = language
         flash(_("Your choice of notification mail is saved."), "success")
     return redirect(url_for("accounts.account"), code=303)
 
