@@ -81,6 +81,8 @@ def _spec() -> list[DemoCase]:
         DemoCase("reply-returned-1", 6, "reply_returned", "吳興街路面不平", email="liao.demo@example.tw"),
         DemoCase("ext-asked-1", 12, "extension_requested", "虎林街排水改善工程", email="fang.demo@example.tw"),
         DemoCase("ext-granted-1", 20, "extension_approved", "信義區人行道全面更新", email="pan.demo@example.tw"),
+        # 補陳: the petitioner was asked for more information, the clock stopped
+        DemoCase("asked-1", 5, "awaiting_information", "路燈不亮（位置不明）", email="ask.demo@example.tw"),
         # 待陳核: replies awaiting the supervisor
         DemoCase("approval-1", 4, "awaiting_approval", "松高路號誌時相", email="tang.demo@example.tw"),
         DemoCase("approval-2", 7, "awaiting_approval", "崇德街路燈損壞", channel="mailbox",
@@ -196,6 +198,11 @@ def make_case(spec: DemoCase) -> None:
             services.approve_extension(case, chief)
         return
     if spec.end == "in_progress":
+        return
+    if spec.end == "awaiting_information":
+        from cases.information import request_information
+
+        request_information(case, handler, question="請提供路燈電桿上的編號，或附上現場照片，以便派員修復。")
         return
     services.draft_reply(case, handler, body=_reply(spec), outcome="met")
     if spec.end == "reply_returned":

@@ -280,6 +280,38 @@ def reply_file(number: str, file_id: int):
     return render_template("feedback/reply_file.html", number=number, not_found=status == 404), status
 
 
+@bp.route("/track/information", methods=["POST"])
+@ratelimit.limit(_track_limit, scope="feedback.track")  # one budget with the look-up
+def track_information():
+    """補陳: the petitioner's answer to the agency's question, from under the case this browser looked up."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from cases.information import receive_answer
+    from cases.workflow import TransitionRefused
+    from feedback import information
+
+    number = request.form.get("case_number", "").strip()[:40]
+    case = petitioner_actions.remembered(number)
+    if case is None:
+        return _track_page(number)
+    text = request.form.get("answer", "")
+    try:
+        uploads = information.checked(petitioner_actions.uploads_of(request.files.getlist("attachments")))
+        receive_answer(case, answer=text, uploads=uploads)
+    except information.InvalidAnswer as exc:
+        db.session.rollback()
+        return _track_page(number, 400, _("Please correct the attachments."),
+                           [m for messages in exc.errors.values() for m in messages], values={"answer": text[:10_000]})
+    except TransitionRefused as exc:
+        db.session.rollback()
+        return _track_page(number, exc.status, exc.message, values={"answer": text[:10_000]})
+    except StaleDataError:
+        db.session.rollback()
+        return _track_page(number, 409, _("This case is not waiting for an answer from you: it was answered "
+                                          "already, or no information was asked for."))
+    return redirect(url_for("feedback.track", case=number, done="answered"), code=303)
+
+
 @bp.route("/staff/intake", methods=["GET", "POST"])
 @require("register_case")
 def staff_intake():

@@ -24,6 +24,7 @@ UNIT = {"supervisor", "handler"}
 
 # Public on purpose: citizens' endpoints, the login page and the API document.
 PUBLIC = {"accounts.login", "public_api.Submissions", "public_api.Track", "api-docs.openapi_json",
+          "public_api.TrackInformation",  # the petitioner's answer (補陳): the access code is the check
           "public_api.TrackReopen", "public_api.TrackMessages",  # reopen, add to a case: the access code is the check
           "admin.password_reset"}  # the mailed one-time link to set a password (tests/test_admin_pages.py)
 
@@ -115,6 +116,9 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "staff_api.action_refuse_extension": ("POST", "/api/v1/cases/{case}/refuse-extension", {"supervisor"},
                                           {"reason": "r"}),
     "staff_api.action_refer_to_ethics": ("POST", "/api/v1/cases/{case}/refer-to-ethics", UNIT, {"reason": ""}),
+    "staff_api.action_request_information": ("POST", "/api/v1/cases/{case}/request-information", UNIT,
+                                             {"question": ""}),
+    "staff_api.action_close_unanswered": ("POST", "/api/v1/cases/{case}/close-unanswered", UNIT, {}),
 }
 
 

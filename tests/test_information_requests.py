@@ -196,6 +196,26 @@ def test_two_staff_asking_at_once_one_wins(app, db, smtp, clock):
     assert db.session.query(InformationRequest).count() == 1
 
 
+def test_the_answer_from_the_tracking_page(app, db, smtp, clock):
+    number, code = _case_in_progress(app, db, smtp, clock, language="en", email="en@example.tw")
+    _at(clock, date(2025, 12, 31))
+    handler, chief = _handler(app), _chief(app)
+    assert act(handler, number, "request-information", question="Which lamp post?").status_code == 303
+    _at(clock, date(2026, 1, 3), hour=15)  # a Saturday: the answer counts as received Monday 2026-01-05
+    handler, chief = _handler(app), _chief(app)
+    visitor = _public(app)
+    page = visitor.post("/track", data={"csrf_token": csrf_token(visitor.get("/track").text),
+                                        "case_number": number, "access_code": code})
+    assert "Which lamp post?" in page.text and 'name="answer"' in page.text
+    done = visitor.post("/track/information", data={"csrf_token": csrf_token(page.text), "case_number": number,
+                                                    "answer": "Post 12 on Zhongshan Road"})
+    assert done.status_code == 303, done.text
+    # Paused: 2026-01-02 (Fri) and 2026-01-05 (Mon); 2026-01-01 is a holiday, 01-03/04 a weekend.
+    tracked = _track(app, number, code)
+    assert tracked["status"] == "in_progress" and tracked["due_on"] == "2026-02-09"
+    assert "2 working days" in tracked["events"][-1]["text"]
+
+
 @pytest.mark.parametrize("language", ["zh_Hant_TW", "en"])
 def test_the_mail_templates_render_in_both_languages(app, language):
     from notifications.mail import render

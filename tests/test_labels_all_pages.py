@@ -173,6 +173,8 @@ def _people_data() -> list[str]:
         models.Extension.refusal_reason,
         models.InformationRequest.question,
         models.InformationRequest.answer,
+        models.InformationRequest.question,
+        models.InformationRequest.answer,
         models.CalendarDay.reason,
         models.OfficeCalendarDay.note,
         models.CaseEvent.note,
