@@ -17,7 +17,8 @@ from tests.support import act, client_from, csrf_token, make_agency, register_ca
 TAIPEI = ZoneInfo("Asia/Taipei")
 _addresses = itertools.count(1)
 QUESTION = "請提供路燈電桿上的編號，或拍攝現場照片。"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
 def _at(clock, day: date, hour: int = 10) -> None:  # noqa: ANN001
@@ -128,7 +129,7 @@ def test_answered_across_a_holiday_and_a_weekend_moves_the_due_date_by_the_pause
 def test_unanswered_past_the_reply_by_date_is_closable_as_not_handled_with_notice(app, db, smtp, clock):
     number, code = _case_in_progress(app, db, smtp, clock, language="en", email="en@example.tw")
     _at(clock, date(2025, 12, 24))
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     smtp.clear()
     assert act(handler, number, "request-information", question="Which lamp post is it?",
                reply_within_days="3").status_code == 303
@@ -138,11 +139,11 @@ def test_unanswered_past_the_reply_by_date_is_closable_as_not_handled_with_notic
 
     # On the reply-by day the petitioner still has time.
     _at(clock, date(2025, 12, 30))
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     early = act(handler, number, "close-unanswered")
     assert early.status_code == 409
     _at(clock, date(2025, 12, 31))
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     smtp.clear()
     assert act(handler, number, "close-unanswered", note="No answer").status_code == 303
     text = smtp.text(smtp.last_to("en@example.tw"))
@@ -162,7 +163,7 @@ def test_unanswered_past_the_reply_by_date_is_closable_as_not_handled_with_notic
 def test_a_wrong_access_code_cannot_answer(app, db, smtp, clock):
     number, code = _case_in_progress(app, db, smtp, clock)
     _at(clock, date(2025, 12, 24))
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     assert act(handler, number, "request-information", question=QUESTION).status_code == 303
     wrong = _public(app).post("/api/v1/track/information",
                               json={"case_number": number, "access_code": "WRONGCODE234", "answer": "x"})
@@ -199,10 +200,10 @@ def test_two_staff_asking_at_once_one_wins(app, db, smtp, clock):
 def test_the_answer_from_the_tracking_page(app, db, smtp, clock):
     number, code = _case_in_progress(app, db, smtp, clock, language="en", email="en@example.tw")
     _at(clock, date(2025, 12, 31))
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     assert act(handler, number, "request-information", question="Which lamp post?").status_code == 303
     _at(clock, date(2026, 1, 3), hour=15)  # a Saturday: the answer counts as received Monday 2026-01-05
-    handler, chief = _handler(app), _chief(app)
+    handler = _handler(app)
     visitor = _public(app)
     page = visitor.post("/track", data={"csrf_token": csrf_token(visitor.get("/track").text),
                                         "case_number": number, "access_code": code})
