@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from cases.case_file import Submission
@@ -92,9 +92,10 @@ def _order(sort: str, due: Any) -> tuple:
 
 def _list(key: str, user: Staff, condition: Any, sort: str, unit: str, *, due: Any = Case.due_on,
           link_args: dict[str, str] | None = None, extra_columns: Iterable[Any] = (),
-          extra_join: Callable[[Select], Select] | None = None) -> CaseList:
+          extra_join: Callable[[Select], Select] | None = None, scoped: bool = True) -> CaseList:
+    # `scoped=False`: the condition itself says what the user may see (what they decide, in any unit).
     def matching(query: Select) -> Select:
-        query = query.where(case_scope(user).clause(Case), condition)
+        query = query.where(case_scope(user).clause(Case) if scoped else true(), condition)
         if extra_join is not None:
             query = extra_join(query)
         if unit:
@@ -155,8 +156,9 @@ def supervisor_section(user: Staff, today: date, soon_until: date, sort: str) ->
                          "", link_args={"queue": "unit", "due": "overdue"}),
         "soon": _list("soon", user, and_(mine, Case.state.in_(UNIT_OPEN_STATES), _due_soon(today, soon_until)),
                       sort, "", link_args={"queue": "unit", "due": "soon"}),
-        "approval": _list("approval", user, and_(mine, awaiting_decision(user)), sort, "",
-                          link_args={"queue": "approval"}),  # four eyes: not what the user wrote (cases/queries.py)
+        # What I decide, in my unit or another (a deputy, the parent unit's supervisor), never what I wrote.
+        "approval": _list("approval", user, awaiting_decision(user), sort, "", link_args={"queue": "approval"},
+                          scoped=False),
         "handlers": db.session.execute(
             select(Staff.email, Staff.name).where(Staff.unit_id == user.unit_id, Staff.active.is_(True),
                                                   Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role.in_(
@@ -173,6 +175,9 @@ def handler_section(user: Staff, today: date, sort: str, calendar: Any) -> dict[
     cases = _list("mine", user, and_(or_(Case.handler_id == user.id, Case.handler_id.in_(deputising_for)),
                                      Case.state.in_(UNIT_OPEN_STATES)), sort, "", link_args={"queue": "mine"})
     cases.extra = {row.id: days_left(calendar, today, row.due_on) for row in cases.rows}
+    if not user.has_role(Role.SUPERVISOR):  # a handler named deputy of a supervisor decides in their stead
+        return {"mine": cases, "approval": _list("approval", user, awaiting_decision(user), sort, "",
+                                                 link_args={"queue": "approval"}, scoped=False)}
     return {"mine": cases}
 
 

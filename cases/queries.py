@@ -26,12 +26,13 @@ from cases.models import (
     Extension,
     ExtensionStatus,
     Reply,
+    ReplyAttachment,
     ReplyVersion,
 )
-from core.accounts.models import Staff, Unit
+from core.accounts.models import Role, Staff, Unit
 from core.extensions import db
 from core.pagination import PAGE_SIZE, keyset_page, parse_before
-from core.policy import case_scope
+from core.policy import case_scope, decides
 
 QUEUES = ("intake", "unit", "mine", "approval", "all")
 
@@ -93,8 +94,8 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
         deputising_for = select(Staff.id).where(Staff.deputy_id == user.id)
         query = query.where(or_(Case.handler_id == user.id, Case.handler_id.in_(deputising_for)),
                             Case.state.in_(UNIT_OPEN_STATES))
-    elif f.queue == "approval":
-        query = query.where(Case.unit_id == user.unit_id, awaiting_decision(user))
+    elif f.queue == "approval":  # what the user decides, in whichever unit (a deputy, a parent unit's supervisor)
+        query = select(Case).where(awaiting_decision(user))
     if f.channel:
         query = query.where(Case.channel == f.channel)
     if f.state:
@@ -111,21 +112,31 @@ def filtered(user: Staff, f: CaseFilter, today: date, soon_until: date) -> Selec
 
 
 def awaiting_decision(user: Staff) -> Any:
-    """A reply or an extension awaits a decision, and not by `user` alone: what they drafted, edited or requested
-    themselves is someone else's to approve (four eyes, core/policy.py), unless the one-person-unit setting relaxes
-    the rule. The approval queue and the supervisor's home list the same cases."""
+    """A reply or an extension awaits a decision `user` may take (core/policy.py decides who: a supervisor of the
+    unit or of its parent unit, the deputy of a supervisor who wrote it or is away, never its writer), or, when the
+    one-person-unit setting relaxes four eyes, anything awaiting a decision in the user's own unit. A condition
+    on the row's case, whatever unit it belongs to: the approval queue and the supervisor's home list the same."""
+    from core.clock import today
     from core.settings import get_setting
 
-    reply_waits = Case.state == CaseState.AWAITING_APPROVAL.value
+    day = today()
+
+    def reply_written_by(staff_id: Any) -> Any:
+        return or_(Reply.drafted_by_id == staff_id,
+                   exists().where(ReplyVersion.reply_id == Reply.id, ReplyVersion.edited_by_id == staff_id))
+
+    reply = [Reply.case_id == Case.id, Reply.status == "draft"]
     extension = [Extension.case_id == Case.id, Extension.status == ExtensionStatus.REQUESTED.value]
-    if not get_setting("four_eyes_relaxed_for_one_person_units"):
-        written_by_user = select(Reply.id).where(
-            Reply.case_id == Case.id, Reply.status == "draft",
-            or_(Reply.drafted_by_id == user.id,
-                Reply.id.in_(select(ReplyVersion.reply_id).where(ReplyVersion.edited_by_id == user.id))))
-        reply_waits = and_(reply_waits, ~exists(written_by_user))
-        extension.append(Extension.requested_by_id != user.id)
-    return or_(reply_waits, and_(Case.state.in_(UNIT_OPEN_STATES), exists().where(*extension)))
+    reply_waits = and_(Case.state == CaseState.AWAITING_APPROVAL.value,
+                       exists().where(*reply, decides(user, Case.unit_id, reply_written_by, day)))
+    extension_waits = and_(Case.state.in_(UNIT_OPEN_STATES), exists().where(
+        *extension, decides(user, Case.unit_id, lambda staff_id: Extension.requested_by_id == staff_id, day)))
+    waits = [reply_waits, extension_waits]
+    if get_setting("four_eyes_relaxed_for_one_person_units") and user.has_role(Role.SUPERVISOR):
+        waits.append(and_(Case.unit_id == user.unit_id, or_(
+            Case.state == CaseState.AWAITING_APPROVAL.value,
+            and_(Case.state.in_(UNIT_OPEN_STATES), exists().where(*extension)))))
+    return or_(*waits)
 
 
 def _text_match(q: str):  # noqa: ANN202
@@ -211,6 +222,7 @@ _CASE_PAGE = (
     selectinload(Case.replies).options(
         defer(Reply.body, raiseload=True),
         joinedload(Reply.versions).options(joinedload(ReplyVersion.edited_by).options(_PERSON), _NO_MORE),
+        selectinload(Reply.attachments).options(defer(ReplyAttachment.data, raiseload=True), _NO_MORE),
         _NO_MORE),
     _NO_MORE,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, ExtensionStatus, ReplyStatus
+from cases.models import OPEN_STATES, Case, CaseEvent, CaseState
 from core import policy
 from core.accounts.models import Role, Staff
 from core.clock import today
@@ -81,11 +81,8 @@ def allowed(case: Case, action: str, user: Staff) -> bool:
 def authors(case: Case, action: str) -> frozenset[int]:
     """Who put forward what the decision `action` decides: the pending reply's writers, the pending extension's
     requester (none when nothing is pending)."""
-    if action in ("approve_reply", "return_reply"):
-        reply = next((r for r in reversed(case.replies) if r.status == ReplyStatus.DRAFT), None)
-        return reply.authors() if reply is not None else frozenset()
-    extension = next((e for e in case.extensions if e.status == ExtensionStatus.REQUESTED), None)
-    return frozenset({extension.requested_by_id}) if extension is not None else frozenset()
+    pending = policy.pending_authors(case, "reply" if action in ("approve_reply", "return_reply") else "extension")
+    return pending[0] if pending else frozenset()
 
 
 def _refusal(case: Case, action: str, user: Staff) -> str | None:

@@ -125,15 +125,16 @@ def may_see_case(user: Any, case: Any) -> bool:
     return any(may_decide(user, case.unit_id, written_by, day) for written_by in pending_authors(case))
 
 
-def pending_authors(case: Any) -> list[frozenset[int]]:
+def pending_authors(case: Any, kind: str | None = None) -> list[frozenset[int]]:
     """Who put forward each thing of the case that awaits a decision: the draft reply's writers (while the case
-    awaits approval), the requested extension's requester (while the case is open with a unit)."""
+    awaits approval), the requested extension's requester (while the case is open with a unit). `kind` ("reply"
+    or "extension") keeps only that kind (cases/workflow.py asks per decision)."""
     pending = []
-    if case.state == "awaiting_approval":
+    if kind in (None, "reply") and case.state == "awaiting_approval":
         reply = next((r for r in reversed(case.replies) if r.status == "draft"), None)
         if reply is not None:
             pending.append(reply.authors())
-    if case.state in ("routed", "in_progress", "awaiting_approval"):
+    if kind in (None, "extension") and case.state in ("routed", "in_progress", "awaiting_approval"):
         pending += [frozenset({e.requested_by_id}) for e in case.extensions if e.status == "requested"]
     return pending
 
@@ -201,6 +202,27 @@ def deciders(unit_id: int | None, authors: frozenset[int], day: date) -> list[An
             cache = request._deciders = {}  # type: ignore[attr-defined]
         cache[key] = rows
     return rows
+
+
+def decides(user: Any, unit_id: Any, written_by: Callable[[Any], ColumnElement[bool]],
+            day: date) -> ColumnElement[bool]:
+    """The rule of `deciders` turned round, as a WHERE clause for the lists: `user` decides what was put forward
+    for the unit in the column `unit_id` by the people for whom `written_by(staff_id)` holds (a clause over the
+    pending reply or extension of the row). The same three ways in: a supervisor of the unit or of its parent
+    unit; the deputy of a supervisor of the unit who wrote it or is away on `day`; never one of its writers."""
+    from sqlalchemy import and_, exists, select
+    from sqlalchemy.orm import aliased
+
+    from core.accounts.models import Staff, StaffRole, Unit
+
+    chief = aliased(Staff)
+    supervisors = select(StaffRole.staff_id).where(StaffRole.role == Role.SUPERVISOR.value)
+    ways = [exists().where(
+        chief.deputy_id == user.id, chief.unit_id == unit_id, chief.active.is_(True), chief.id.in_(supervisors),
+        or_(written_by(chief.id), and_(chief.away_from <= day, chief.away_until >= day)))]
+    if user.has_role(Role.SUPERVISOR):
+        ways.append(unit_id.in_(select(Unit.id).where(or_(Unit.id == user.unit_id, Unit.parent_id == user.unit_id))))
+    return and_(~written_by(user.id), or_(*ways))
 
 
 def may_decide(user: Any, unit_id: int | None, authors: frozenset[int], day: date) -> bool:

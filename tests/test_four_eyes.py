@@ -248,3 +248,77 @@ def test_whoever_edited_a_returned_reply_does_not_approve_it(app, db, smtp):
     assert act(chief, number, "draft-reply", body="主管改寫後的答覆。").status_code == 303
     assert act(chief, number, "approve-reply").status_code == 403
     assert act(staff_client(app, "roads.second@example.tw"), number, "approve-reply").status_code == 303
+
+
+def _awaiting_my_decision(client) -> tuple[str, str]:  # noqa: ANN001
+    """The home's list of what awaits my decision, and the approval queue."""
+    home = client.get("/staff/").text
+    caption = "待我核定的答覆與展期"
+    listed = home.split(caption, 1)[1].split("</table>", 1)[0] if caption in home else ""
+    return listed, client.get("/staff/?queue=approval").text
+
+
+def test_a_deputy_from_another_unit_sees_what_awaits_their_decision_on_home_and_queue(app, db, smtp):
+    """The supervisor is away; their deputy works in another unit and is a handler there. The reply the unit's
+    handler drafted and the extension the supervisor requested reach the deputy's home and approval queue (and
+    no one else's outside the unit); the deputy decides from there. After the time away only the extension the
+    supervisor requested stays the deputy's."""
+    from core.accounts.services import find_staff
+    from core.clock import today
+
+    make_agency(db)
+    chief = find_staff("roads.chief@example.tw")
+    chief.deputy_id = find_staff("parks.handler@example.tw").id
+    chief.away_from = chief.away_until = today()
+    db.session.commit()
+    intake = staff_client(app, "intake@example.tw")
+    reply_case, extension_case = register_case(db).number, register_case(db, subject="路燈不亮").number
+    roads = staff_client(app, "roads.chief@example.tw")
+    for number in (reply_case, extension_case):
+        act(intake, number, "route", unit="ROADS")
+        act(roads, number, "assign", handler="roads.handler@example.tw")
+    handler = staff_client(app, "roads.handler@example.tw")
+    assert act(handler, reply_case, "draft-reply", body="本處已完成路面修補。", outcome="met").status_code == 303
+    assert act(roads, extension_case, "request-extension", days="5", reason="需會同管線單位會勘").status_code == 303
+
+    deputy = staff_client(app, "parks.handler@example.tw")
+    home, queue = _awaiting_my_decision(deputy)
+    assert reply_case in home and extension_case in home
+    assert reply_case in queue and extension_case in queue
+    # Nobody else outside the unit; the unit's handler who drafted it neither.
+    for other in ("parks.chief@example.tw", "roads.handler@example.tw"):
+        home, queue = _awaiting_my_decision(staff_client(app, other))
+        assert reply_case not in home + queue and extension_case not in home + queue, other
+    # The chief's own queue keeps the handler's reply but not the extension they requested themselves.
+    home, queue = _awaiting_my_decision(roads)
+    assert reply_case in home and extension_case not in home and reply_case in queue and extension_case not in queue
+
+    assert act(deputy, reply_case, "approve-reply").status_code == 303
+    assert _case(db, reply_case).state == "closed"
+    home, queue = _awaiting_my_decision(deputy)
+    assert reply_case not in home and reply_case not in queue and extension_case in queue
+
+    # Back from time away: the chief's extension is still the deputy's to decide (the chief wrote it).
+    chief = find_staff("roads.chief@example.tw")
+    chief.away_from = chief.away_until = None
+    db.session.commit()
+    home, queue = _awaiting_my_decision(deputy)
+    assert extension_case in home and extension_case in queue
+    assert act(deputy, extension_case, "approve-extension").status_code == 303
+
+
+def test_the_parent_units_supervisor_sees_the_sub_units_pending_decisions(app, db, smtp):
+    from core.accounts.services import create_unit, find_unit
+
+    make_agency(db)
+    works = create_unit("WORKS", "工務局")
+    find_unit("ROADS").parent_id = works.id
+    _staff("works.chief@example.tw", "局長陳", "WORKS", ["supervisor"])
+    db.session.commit()
+    number = _drafted_by_the_chief(app, db)
+    parent = staff_client(app, "works.chief@example.tw")
+    home, queue = _awaiting_my_decision(parent)
+    assert number in home and number in queue
+    home, queue = _awaiting_my_decision(staff_client(app, "roads.chief@example.tw"))  # who drafted it
+    assert number not in home and number not in queue
+    assert act(parent, number, "approve-reply").status_code == 303
