@@ -41,7 +41,6 @@ from core.policy import case_scope
 
 HOME_ROWS = 20  # a glance, most urgent first; the count links to the whole list
 SORTS = ("due", "received", "unit")
-STAFF_LANGUAGE = "zh_Hant_TW"
 
 _SUBJECT = aliased(Submission, name="home_submission")
 _UNIT = aliased(Unit, name="home_unit")
@@ -310,7 +309,10 @@ def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
     Once a day per case: the reminder ledger's unique key ("chase:CASE:DAY", the Taipei day) is claimed first with
     INSERT … ON CONFLICT DO NOTHING, so a second chase that day — a second click, or one racing this one, which
     waits for it — records nothing, mails nobody and raises AlreadyDone with the time of the first."""
+    from flask_babel import force_locale
+
     from notifications.outbox import enqueue
+    from notifications.staff_notices import mail_language
 
     if not by.has_role(Role.SECRETARIAT, Role.ADMIN):
         raise TransitionRefused(_("Only the secretariat may chase a case."), 403)
@@ -324,10 +326,14 @@ def chase(case: Case, by: Staff, today: date, url: str) -> CaseEvent:
                       detail={"supervisors": [{"id": s.id, "name": s.name} for s in supervisors]})
     db.session.add(event)
     db.session.flush()
-    subject = "（保密案件）" if case.confidential else db.session.scalar(
+    subject = None if case.confidential else db.session.scalar(
         select(Submission.subject).where(Submission.id == case.submission_id))
     for person in supervisors:
-        enqueue(kind="cases.chase", to=person.email, template="case_chase", language=STAFF_LANGUAGE,
+        language = mail_language(person)  # each in their own language
+        if case.confidential:
+            with force_locale(language):
+                subject = _("(confidential case)")
+        enqueue(kind="cases.chase", to=person.email, template="case_chase", language=language,
                 context={"name": person.name, "case_number": case.number, "subject": subject,
                          "due_on": str(case.due_on or ""), "today": str(today), "by": by.name, "url": url,
                          "agency": current_app.config["AGENCY_NAME"]},

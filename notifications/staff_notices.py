@@ -5,8 +5,8 @@ who chose immediate mail, the mail in the outbox: both in the caller's transacti
 retry adds nothing (one notice per key and person). People who chose the daily digest get their held notices in
 one mail from `send_digests()` (the task `notifications.send_staff_digests`, in beat's schedule).
 
-The text is rendered from `kind` and `params` when read, in the reader's language (mail: zh-TW, staff have no
-language of their own yet). Callers pass the case number and subject, or `subject=None` for a confidential case:
+The text is rendered from `kind` and `params` when read, in the reader's language (mail: the recipient's own,
+Staff.language). Callers pass the case number and subject, or `subject=None` for a confidential case:
 the petitioner's identity is never a parameter.
 """
 
@@ -33,7 +33,8 @@ from core.urls import external_url
 from notifications.models import StaffNotice
 from notifications.outbox import enqueue
 
-MAIL_LANGUAGE = "zh_Hant_TW"
+MAIL_LANGUAGE = "zh_Hant_TW"  # the default; each person's mail is in their own language (Staff.language)
+LANGUAGES = ("zh_Hant_TW", "en")
 DELIVERIES = ("immediate", "daily")
 # The daily digest goes out at the first run of the task from this Taipei hour on.
 DIGEST_HOUR = 8
@@ -147,11 +148,17 @@ def record_shown(rows: list[dict[str, Any]]) -> None:
                        [{"case_id": None, **row, "created_at": now, "mailed_at": now} for row in rows])
 
 
+def mail_language(person: Staff) -> str:
+    """The language of a person's mail: the one they chose (Staff.language), zh-TW when it is not one we speak."""
+    return person.language if person.language in LANGUAGES else MAIL_LANGUAGE
+
+
 def _mail(recipient: Staff, notices: list[tuple[str, dict[str, Any]]], *, key: str, template: str) -> int:
-    with force_locale(MAIL_LANGUAGE):
+    language = mail_language(recipient)
+    with force_locale(language):
         lines = [{"text": render(kind, params), "url": link(params, external=True) or ""}
                  for kind, params in notices]
-    return enqueue(kind=f"staff.{template}", to=recipient.email, template=template, language=MAIL_LANGUAGE,
+    return enqueue(kind=f"staff.{template}", to=recipient.email, template=template, language=language,
                    context={"name": recipient.name, "notices": lines, "count": len(lines),
                             "list_url": external_url("staff_notices.notices"),
                             "agency": current_app.config["AGENCY_NAME"]},

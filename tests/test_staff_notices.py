@@ -282,3 +282,53 @@ def test_what_a_supervisor_drafted_goes_to_who_may_approve_it(app, db, smtp):
     assert _told(smtp) == []  # nobody is told of their own action
     assert act(chief, number, "draft-reply", body="答覆。", outcome="met").status_code == 303
     assert _told(smtp) == ["roads.second@example.tw"]  # four eyes: not the one who drafted it
+
+
+def test_notices_and_digests_come_in_each_persons_language(app, db, smtp):
+    """Staff.language: a handler who chose English on their account page gets the assignment notice in English;
+    one who kept Chinese gets it in Chinese; an administrator sets a colleague's language on the staff page, and
+    that colleague's digest comes in it."""
+    from core.accounts.services import find_staff
+    from notifications.staff_notices import send_staff_digests
+
+    make_agency(db)
+    handler = staff_client(app, "roads.handler@example.tw")
+    account = handler.get("/staff/account")
+    assert 'name="language"' in account.text
+    assert handler.post("/staff/account/notices", data={"csrf_token": csrf_token(account.text),
+                                                        "language": "en"}).status_code == 303
+    assert 'value="en" selected' in handler.get("/staff/account").text
+    db.session.expire_all()
+    assert find_staff("roads.handler@example.tw").notice_delivery == "immediate"  # the other choice kept
+
+    first, second = _routed(app, db, smtp), _routed(app, db, smtp)
+    smtp.clear()
+    chief = staff_client(app, "roads.chief@example.tw")
+    assert act(chief, first, "assign", handler="roads.handler@example.tw").status_code == 303
+    assert act(chief, second, "assign", handler="roads.deputy@example.tw").status_code == 303
+    [english] = smtp.to("roads.handler@example.tw")
+    text = smtp.subject(english) + "\n" + smtp.text(english)
+    assert text.startswith("[Case notice]") and first in text and "Dear" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace("人行道破損", "").replace(app.config["AGENCY_NAME"], ""))
+    [chinese] = smtp.to("roads.deputy@example.tw")
+    assert smtp.subject(chinese).startswith(NOTICE) and second in smtp.text(chinese)
+
+    # The administrator sets the supervisor's language to English on the staff page; their digest is English.
+    admin = staff_client(app, "admin@example.tw")
+    boss = find_staff("roads.chief@example.tw")
+    page = admin.get(f"/staff/admin/staff/{boss.id}")
+    assert admin.post(f"/staff/admin/staff/{boss.id}", data={
+        "csrf_token": csrf_token(page.text), "name": boss.name, "unit": str(boss.unit_id), "roles": ["supervisor"],
+        "deputy": "", "away_from": "", "away_until": "", "language": "en"}).status_code == 303
+    boss = find_staff("roads.chief@example.tw")
+    db.session.refresh(boss)
+    assert boss.language == "en"
+    boss.notice_delivery = "daily"
+    db.session.commit()
+    smtp.clear()
+    third = _routed(app, db, smtp)
+    with app.app_context():
+        send_staff_digests.apply()
+    [digest] = smtp.to("roads.chief@example.tw")
+    assert third in smtp.text(digest) and not smtp.subject(digest).startswith(DIGEST)
+    assert not re.search(r"[\u4e00-\u9fff]", smtp.subject(digest))
