@@ -241,6 +241,7 @@ class Reply(db.Model):
     # Every version of the text, the first as drafted, then one per edit after a return; the reply's own body,
     # outcome, notice and language are the last version's (the approved letter is the last version).
     versions: Mapped[list[ReplyVersion]] = relationship(back_populates="reply", order_by="ReplyVersion.number")
+    attachments: Mapped[list[ReplyAttachment]] = relationship(order_by="ReplyAttachment.id", viewonly=True)
 
     def authors(self) -> frozenset[int]:
         """Who wrote any version: none of them may approve it (four eyes)."""
@@ -497,4 +498,3 @@ class InformationRequest(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="information_requests")
     asked_by: Mapped[Staff] = relationship()
-

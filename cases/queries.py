@@ -222,7 +222,7 @@ _CASE_PAGE = (
     selectinload(Case.replies).options(
         defer(Reply.body, raiseload=True),
         joinedload(Reply.versions).options(joinedload(ReplyVersion.edited_by).options(_PERSON), _NO_MORE),
-        selectinload(Reply.attachments).options(defer(ReplyAttachment.data, raiseload=True), _NO_MORE),
+        joinedload(Reply.attachments).options(defer(ReplyAttachment.data, raiseload=True), _NO_MORE),
         _NO_MORE),
     _NO_MORE,
 )

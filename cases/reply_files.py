@@ -49,6 +49,8 @@ class NewFile:
 
 def pending_reply(case: Case) -> Reply | None:
     """The reply being written (a draft awaiting approval, or one returned for editing): the one files go to."""
+    if "replies" in case.__dict__:  # the case page loaded them: no statement while the page renders
+        return max((r for r in case.replies if r.status != ReplyStatus.SENT.value), key=lambda r: r.id, default=None)
     return db.session.scalar(select(Reply).where(Reply.case_id == case.id, Reply.status != ReplyStatus.SENT.value)
                              .order_by(Reply.id.desc()).limit(1))
 
@@ -61,8 +63,7 @@ def may_attach(user: Staff, case: Case) -> bool:
 
 
 def files_of(reply: Reply) -> list[ReplyAttachment]:
-    return list(db.session.scalars(select(ReplyAttachment).where(ReplyAttachment.reply_id == reply.id)
-                                   .order_by(ReplyAttachment.id)))
+    return list(reply.attachments)  # the case page loads them with the replies (cases/queries.py _CASE_PAGE)
 
 
 def _title(name: str) -> str:
@@ -136,6 +137,9 @@ def upload(number: str):
     case = find_case(number)
     if case is None or not may_see_case(current_user, case):
         abort(404)
+    if case.unit_id is None or current_user.unit_id != case.unit_id or not current_user.has_role(
+            Role.HANDLER, Role.SUPERVISOR):
+        abort(403)  # who may attach: the unit's handlers and supervisors (the state is checked by attach: 409)
     files = [NewFile(f.filename or "", f.read()) for f in request.files.getlist("files") if f]
     attach(case, current_user, files)  # a refusal is a DomainError: its message, 4xx, rolled back
     db.session.commit()

@@ -68,6 +68,9 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "cases_home.chase": ("POST", "/staff/chase", {"secretariat", "admin"}, {}),
     "cases.case_page": ("GET", "/staff/cases/{case}", CASE_VIEWERS, {}),
     "cases.reply_letter": ("GET", "/staff/cases/{closed}/letter", CASE_VIEWERS, {}),
+    # Reply attachments (tests/test_reply_attachments.py): the unit attaches (no reply being written: 409, not denied).
+    "reply_files.upload": ("POST", "/staff/cases/{case}/reply-files", UNIT, {}),
+    "reply_files.staff_download": ("GET", "/staff/reply-files/{reply_file}", CASE_VIEWERS, {}),
     "cases.case_action": ("POST", "/staff/cases/{case}/classify", {"intake", "admin"}, {}),
     "cases.attachment": ("GET", "/staff/attachments/{attachment}", CASE_VIEWERS, {}),
     "cases.request_identity": ("POST", "/staff/cases/{case}/identity-request", CASE_VIEWERS, {}),
@@ -160,6 +163,11 @@ def objects(app, db, smtp):  # noqa: ANN001
     from core.accounts.tokens import issue_token
 
     issue_token(handler, name="matrix")
+    from cases.models import Case, Reply, ReplyAttachment
+
+    sent = db.session.scalar(sa.select(Reply.id).join(Case, Case.id == Reply.case_id).where(Case.number == closed))
+    db.session.add(ReplyAttachment(reply_id=sent, filename="r.pdf", title="r.pdf", content_type="application/pdf",
+                                   size=1, sha256="0" * 64, data=b"%", added_by_id=handler.id))
     db.session.commit()
     return {"case": case.number, "closed": closed,
             "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "matrix")),
@@ -169,7 +177,8 @@ def objects(app, db, smtp):  # noqa: ANN001
             "reveal": db.session.scalar(sa.select(IdentityReveal.id)),
             "referral": db.session.scalar(sa.select(EthicsReferral.id)),
             "message": db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
-            "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id)), "report": _report(db)}
+            "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id)), "report": _report(db),
+            "reply_file": db.session.scalar(sa.select(ReplyAttachment.id))}
 
 
 def _report(db) -> str:  # noqa: ANN001

@@ -54,7 +54,7 @@ SKIP = re.compile(r"/logout|/attachments/|\.(csv|xlsx|pdf)$|^/staff/(statistics|
 # Words a Chinese page may show in Latin letters: file formats, protocols, units of measure, the paper size.
 # "Authorization: Bearer" is the header other systems send, quoted on the tokens page.
 ZH_ALLOWED = re.compile(
-    r"\b(PDF|CSV|XLSX|Excel|API|CLI|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
+    r"\b(PDF|CSV|XLSX|Excel|Word|ODF|API|CLI|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 LINK = re.compile(r"https?://\S+")
@@ -171,8 +171,6 @@ def _people_data() -> list[str]:
         models.Transfer.reason,
         models.Extension.reason,
         models.Extension.refusal_reason,
-        models.InformationRequest.question,
-        models.InformationRequest.answer,
         models.InformationRequest.question,
         models.InformationRequest.answer,
         models.CalendarDay.reason,
