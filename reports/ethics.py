@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cases.deadlines import load_calendar
-from cases.models import OPEN_STATES, Case, EthicsReferral, Extension, ExtensionStatus
+from cases.models import CLOCK_RUNNING_STATES, CLOCK_STOPPED_STATES, Case, EthicsReferral, Extension, ExtensionStatus
 from core import exports
 from core.accounts.models import Role, Staff, StaffRole, Unit
 from core.clock import TAIPEI
@@ -24,7 +24,7 @@ from surveys.models import SurveyFollowUp
 SECTIONS = {
     "complaints": ["unit", "category", "state", "count"],
     "referrals": ["unit", "count"],
-    "overdue": ["unit", "count"],
+    "overdue": ["unit", "count", "paused"],
     "extensions": ["unit", "count", "days"],
     "follow_ups": ["unit", "opened", "answered", "overdue"],
 }
@@ -58,9 +58,14 @@ def figures(start: date, end: date, as_of: date) -> dict[str, list[list]]:
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(EthicsReferral.referred_at >= _moment(start), EthicsReferral.referred_at < after_end)
         .group_by(unit).order_by(unit))
+    # Overdue as in the staff statistics: only cases whose clock runs. A case awaiting the petitioner's information
+    # (補陳) has its clock stopped, its due date moving later on the answer: counted apart as paused, never overdue.
+    running, stopped = Case.state.in_(CLOCK_RUNNING_STATES), Case.state.in_(CLOCK_STOPPED_STATES)
     overdue = db.session.execute(
-        select(unit, func.count()).select_from(Case).outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.state.in_(OPEN_STATES), Case.due_on < as_of).group_by(unit).order_by(unit))
+        select(unit, func.sum(when((running & (Case.due_on < as_of), 1), else_=0)),
+               func.sum(when((stopped, 1), else_=0)))
+        .select_from(Case).outerjoin(Unit, Unit.id == Case.unit_id)
+        .where((running & (Case.due_on < as_of)) | stopped).group_by(unit).order_by(unit))
     extensions = db.session.execute(
         select(unit, func.count(), func.sum(Extension.days)).select_from(Extension)
         .join(Case, Case.id == Extension.case_id).outerjoin(Unit, Unit.id == Case.unit_id)
@@ -76,7 +81,7 @@ def figures(start: date, end: date, as_of: date) -> dict[str, list[list]]:
     return {
         "complaints": [list(r) for r in complaints],
         "referrals": [list(r) for r in referrals],
-        "overdue": [list(r) for r in overdue],
+        "overdue": [[u, int(n or 0), int(p or 0)] for u, n, p in overdue],
         "extensions": [[u, n, int(d or 0)] for u, n, d in extensions],
         "follow_ups": [[u, n, int(a or 0), int(o or 0)] for u, n, a, o in follow_ups],
     }
@@ -108,13 +113,16 @@ def tables(data: dict[str, list[list]]) -> dict[str, exports.Table]:
         "complaints": [Column(gettext("Unit")), Column(gettext("Category")), Column(gettext("State")),
                        Column(gettext("Cases"), "int")],
         "referrals": [Column(gettext("Unit")), Column(gettext("Referrals"), "int")],
-        "overdue": [Column(gettext("Unit")), Column(gettext("Overdue cases"), "int")],
+        "overdue": [Column(gettext("Unit")), Column(gettext("Overdue cases"), "int"),
+                    Column(gettext("Paused awaiting the petitioner"), "int")],
         "extensions": [Column(gettext("Unit")), Column(gettext("Extensions"), "int"),
                        Column(gettext("Days extended"), "int")],
         "follow_ups": [Column(gettext("Unit")), Column(gettext("Opened"), "int"), Column(gettext("Answered"), "int"),
                        Column(gettext("Overdue"), "int")],
     }
-    rows = {name: [[unit(r[0]), *r[1:]] for r in data.get(name, [])] for name in SECTIONS}
+    # Reports kept before a section gained a column show it as 0 (the overdue section's paused count).
+    rows = {name: [[unit(r[0]), *r[1:], *[0] * (len(SECTIONS[name]) - len(r))] for r in data.get(name, [])]
+            for name in SECTIONS}
     rows["complaints"] = [[u, label(CATEGORY_LABELS, c), label(STATE_LABELS, s), n]
                           for u, c, s, n in rows["complaints"]]
     return {name: exports.Table.typed(columns[name], rows[name]) for name in SECTIONS}

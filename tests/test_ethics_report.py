@@ -79,7 +79,7 @@ def test_generated_on_the_first_working_day_once_with_true_figures(app, db, smtp
     assert figures["referrals"] == [["ROADS", 1]]
     assert figures["extensions"] == [["ROADS", 1, 5]]
     assert figures["follow_ups"] == [["ROADS", 1, 0, 1]]
-    assert sorted(map(tuple, figures["overdue"])) == [("ETHICS", 1), ("ROADS", 2)]  # due 2025-12-20, still open
+    assert sorted(map(tuple, figures["overdue"])) == [("ETHICS", 1, 0), ("ROADS", 2, 0)]  # due 2025-12-20, still open
 
     ethics = staff_client(app, "ethics@example.tw")
     page = ethics.get("/staff/ethics/reports/2025-12")
@@ -128,3 +128,48 @@ def test_a_missed_first_working_day_is_caught_up_and_a_period_can_be_made_on_dem
     periods = sorted(db.session.scalars(sa.select(EthicsReport.period)))
     assert periods == ["2025-11", "2026-02"]
     assert sorted(smtp.subject(m) for m in smtp.messages if "2025-11" in smtp.subject(m))  # announced
+
+
+def test_a_case_awaiting_the_petitioners_information_is_paused_not_overdue(app, db, smtp):
+    """補陳 stops the clock: on the report of 2026-01-02 a case due 2025-12-22 that still waits for the petitioner's
+    answer is counted as paused, not overdue, as the staff statistics leave it out of open overdue."""
+    from cases.models import Case
+    from core.accounts.services import find_unit
+    from reports.ethics import run_monthly
+    from reports.models import EthicsReport
+
+    make_agency(db)
+    roads, parks = find_unit("ROADS"), find_unit("PARKS")
+    plan = [(roads, "in_progress", date(2025, 12, 22)),            # overdue on 2026-01-02
+            (roads, "awaiting_information", date(2025, 12, 22)),   # past its date but paused
+            (parks, "awaiting_information", date(2026, 1, 20)),    # paused, not yet due
+            (parks, "in_progress", date(2026, 1, 20))]             # neither
+    for i, (unit, state, due) in enumerate(plan):
+        case = register_case(db, email=f"p{i}@example.tw")
+        db.session.execute(sa.update(Case).where(Case.id == case.id).values(
+            unit_id=unit.id, state=state, received_on=date(2025, 12, 1), due_on=due))
+    db.session.commit()
+    with app.app_context():
+        from core.extensions import db as ext_db
+
+        assert run_monthly(date(2026, 1, 2)).period == "2025-12"
+        ext_db.session.commit()
+    figures = db.session.scalar(sa.select(EthicsReport.figures))
+    assert sorted(map(tuple, figures["overdue"])) == [("PARKS", 0, 1), ("ROADS", 1, 1)]
+
+    ethics = staff_client(app, "ethics@example.tw")
+    page = ethics.get("/staff/ethics/reports/2025-12")
+    assert "逾期及暫停計時案件" in page.text and "暫停計時（待民眾補陳）案件數" in page.text
+    book = load_workbook(io.BytesIO(ethics.get("/staff/ethics/reports/2025-12.xlsx").data))
+    rows = [[c.value for c in row] for row in book["overdue"].iter_rows(min_row=3)]
+    assert sorted(rows) == [["公園處", 0, 1], ["養護工程處", 1, 1]]
+
+
+def test_a_report_kept_before_the_paused_column_still_shows(app, db, smtp):
+    from reports.models import EthicsReport
+
+    make_agency(db)
+    db.session.add(EthicsReport(period="2025-10", figures={"overdue": [["ROADS", 2]]}, xlsx=b""))
+    db.session.commit()
+    page = staff_client(app, "ethics@example.tw").get("/staff/ethics/reports/2025-10")
+    assert page.status_code == 200 and "養護工程處" in page.text
