@@ -20,8 +20,9 @@ from sqlalchemy import select
 from cases.case_file import Attachment, Source
 from cases.models import Case, PetitionerMessage
 from cases.reopen import REPEAT_SECONDS, clean_reason
-from cases.services import TEXT_MAX
+from cases.services import TEXT_MAX, _notify_petitioner
 from cases.workflow import transition
+from core.clock import taipei_date
 from core.db import utcnow
 from core.errors import DomainError
 from core.extensions import db
@@ -84,6 +85,10 @@ def add_message(case: Case, *, message: str, files: Sequence[File] = (), source:
             filename=f"{case.number}-add{added.id}-{index}.{f.extension}"[:200], content_type=f.content_type,
             size=len(f.data), sha256=f.sha256, data=f.data, identifying=case.confidential))
     transition(case, "petitioner_added", None, note=body, detail={"message": added.id, "attachments": len(files)})
+    # The petitioner's confirmation (mail, and SMS when asked for) in the submission's language, in this
+    # transaction's outbox: once per addition, its key naming the message.
+    _notify_petitioner(case, "addition_received", {"added_on": taipei_date(added.at).isoformat(),
+                                                   "attachments": len(files)}, key_suffix=str(added.id), setting=None)
     db.session.flush()
     return added, True
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from cases.case_file import ReceivedVia, Source, Submission
 from cases.models import Case, CaseLink, CaseState, Reply, ReplyStatus
-from cases.services import TEXT_MAX, register_case, unit_parts
+from cases.services import TEXT_MAX, _notify_petitioner, register_case, unit_parts
 from cases.workflow import transition
 from core.accounts.models import Unit
 from core.clock import today
@@ -131,6 +131,9 @@ def reopen(original: Case, *, reason: str, source: Source, idempotency_key: str 
         received_via=ReceivedVia.ONLINE.value, consent_at=now, verified_at=now, idempotency_digest=digest,
         name=first.name, email=first.email, phone=first.phone, address=first.address,
     )
+    if first.identity is not None:  # the SMS notices the petitioner asked for go on with the new case
+        submission.identity.sms_notices, submission.identity.sms_phone = (first.identity.sms_notices,
+                                                                          first.identity.sms_phone)
     db.session.add(submission)
     db.session.flush()
     case, _code = register_case(submission, received_at=now)
@@ -145,6 +148,11 @@ def reopen(original: Case, *, reason: str, source: Source, idempotency_key: str 
         transition(case, "route", None, detail={**unit_parts(to_unit), "via": "reopen"})
         case.unit = to_unit
     event.detail = {"reopened_as": case.number, "second": second}
+    db.session.flush()
+    # The petitioner's confirmation, in the submission's language, in this transaction's outbox: the new number,
+    # when to expect the reply, the same access code (by SMS too when they asked for it).
+    _notify_petitioner(case, "reopen_confirmation", {"case_number": original.number, "new_number": case.number},
+                       setting=None)
     db.session.flush()
     return case, True
 

@@ -237,6 +237,7 @@ def test_every_sms_text_stays_within_two_segments_and_keeps_the_link(language):
                "due_on": "2026-12-31", "previous_due_on": "2026-12-01", "reason": long_reason,
                "agency_to": "交通部公路局", "ground": "no_identity", "by_email": True, "by_post": False,
                "question": long_reason, "reply_by": "2026-12-20", "name": "王小明", "subject": "路燈",
+               "new_number": "1150000043", "added_on": "2026-12-02", "attachments": 1,
                "track_url": "https://feedback.example.gov.tw/track"}
     templates = sorted({p.name.split(".")[0] for p in TEMPLATE_DIR.glob("*.sms.txt")})
     assert {"receipt", "extension_notice", "transfer_notice", "reply"} <= set(templates)
