@@ -113,6 +113,28 @@ def sent_file(case_id: int, file_id: int) -> ReplyAttachment | None:
         .where(ReplyAttachment.id == file_id, Reply.case_id == case_id, Reply.status == ReplyStatus.SENT.value))
 
 
+@dataclass(frozen=True)
+class PublicFile:
+    """A file of the sent reply as the tracking page lists it: its name, type, size and the page that asks for the
+    access code before it gives the file."""
+
+    title: str
+    kind: str
+    size_kb: float
+    link: str
+
+
+def sent_files(case_id: int, number: str) -> list[PublicFile]:
+    """The sent reply's files for the tracking page, oldest first: one SELECT of their names (never their
+    content)."""
+    rows = db.session.execute(
+        select(ReplyAttachment.id, ReplyAttachment.title, ReplyAttachment.filename, ReplyAttachment.size)
+        .join(Reply, Reply.id == ReplyAttachment.reply_id)
+        .where(Reply.case_id == case_id, Reply.status == ReplyStatus.SENT.value).order_by(ReplyAttachment.id)).all()
+    return [PublicFile(row.title, row.filename.rpartition(".")[2].upper(), round(row.size / 1024, 1),
+                       url_for("feedback.reply_file", number=number, file_id=row.id)) for row in rows]
+
+
 def mail_list(reply: Reply, number: str) -> list[dict[str, str]]:
     """What the reply mail lists: each file's name and its download link on the public side, by the endpoint's
     name (the page there asks for the access code before it gives the file)."""
@@ -141,7 +163,13 @@ def upload(number: str):
             Role.HANDLER, Role.SUPERVISOR):
         abort(403)  # who may attach: the unit's handlers and supervisors (the state is checked by attach: 409)
     files = [NewFile(f.filename or "", f.read()) for f in request.files.getlist("files") if f]
-    attach(case, current_user, files)  # a refusal is a DomainError: its message, 4xx, rolled back
+    try:
+        attach(case, current_user, files)
+    except ReplyFileRefused as exc:  # nothing attached: the case page again, with the reason in the reader's words
+        db.session.rollback()
+        from cases.views import _case_or_404, _render_case
+
+        return _render_case(_case_or_404(number, for_page=True, again=True), exc.status, exc.message)
     db.session.commit()
     flash(_("Attached to the reply."), "success")
     return redirect(url_for("cases.case_page", number=number) + "#replies", code=303)

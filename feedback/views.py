@@ -192,7 +192,7 @@ def track():
             not_found, status = True, 404
         else:
             # The page's language, not the submission's: whoever reads this page chose it.
-            result = case_status(services.with_events(case, str(get_locale())))
+            result = _with_reply_files(case_status(services.with_events(case, str(get_locale()))), case)
             petitioner_actions.remember(case.number)  # the forms under the case need not ask for the code again
             offered = petitioner_actions.offered(case)
             return render_template("feedback/track.html", result=result, not_found=False, number=number,
@@ -201,6 +201,15 @@ def track():
         return _track_page(request.args.get("case", "")[:40], done=request.args.get("done", "")[:20],
                            new_number=request.args.get("new", "")[:20])
     return render_template("feedback/track.html", result=result, not_found=not_found, number=number), status
+
+
+def _with_reply_files(result: dict, tracked: services.Tracked) -> dict:
+    """The tracking page lists the sent reply's files, each a link to the page that asks for the access code (one
+    more SELECT, only under a sent reply)."""
+    from cases import reply_files
+
+    return {**result, "reply_files": reply_files.sent_files(tracked.case_id, tracked.number) if result["reply"]
+            else []}
 
 
 def _track_page(number: str, status: int = 200, error: str | None = None, errors: list[str] | None = None,
@@ -212,7 +221,7 @@ def _track_page(number: str, status: int = 200, error: str | None = None, errors
         return render_template("feedback/track.html", result=None, not_found=False, number=number,
                                expired=True), 404 if status == 200 else status
     tracked = petitioner_actions.tracked_of(case)
-    result = case_status(services.with_events(tracked, str(get_locale())))
+    result = _with_reply_files(case_status(services.with_events(tracked, str(get_locale()))), tracked)
     return render_template("feedback/track.html", result=result, not_found=False, number=number,
                            offered=petitioner_actions.offered(tracked), action_error=error, action_errors=errors or [],
                            done=done, new_number=new_number, values=values or {}), status
