@@ -32,7 +32,7 @@ from cases.models import (
 from core.accounts.models import Role, Staff, Unit
 from core.extensions import db
 from core.pagination import PAGE_SIZE, keyset_page, parse_before
-from core.policy import case_scope, decides
+from core.policy import case_scope, decides, decision_units
 
 QUEUES = ("intake", "unit", "mine", "approval", "all")
 
@@ -123,7 +123,8 @@ def awaiting_decision(user: Staff) -> Any:
 
     def reply_written_by(staff_id: Any) -> Any:
         return or_(Reply.drafted_by_id == staff_id,
-                   exists().where(ReplyVersion.reply_id == Reply.id, ReplyVersion.edited_by_id == staff_id))
+                   exists().where(ReplyVersion.reply_id == Reply.id, ReplyVersion.edited_by_id == staff_id)
+                   .correlate_except(ReplyVersion))
 
     reply = [Reply.case_id == Case.id, Reply.status == "draft"]
     extension = [Extension.case_id == Case.id, Extension.status == ExtensionStatus.REQUESTED.value]
@@ -136,7 +137,7 @@ def awaiting_decision(user: Staff) -> Any:
         waits.append(and_(Case.unit_id == user.unit_id, or_(
             Case.state == CaseState.AWAITING_APPROVAL.value,
             and_(Case.state.in_(UNIT_OPEN_STATES), exists().where(*extension)))))
-    return or_(*waits)
+    return and_(Case.unit_id.in_(decision_units(user)), or_(*waits))
 
 
 def _text_match(q: str):  # noqa: ANN202
