@@ -27,11 +27,13 @@ from cases.models import (
     Extension,
     ExtensionStatus,
     InformationRequest,
+    InformationStatus,
     OfficeCalendarDay,
     OfficeCalendarYear,
     TimeLimitClass,
 )
 from core.clock import TAIPEI
+from core.db import utcnow
 from core.extensions import db
 from core.settings import get_setting, parse_clock
 
@@ -127,10 +129,16 @@ def compute_due_dates(case: Case) -> None:
         (e.decided_at or e.requested_at, e) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
     answered = [r for r in case.information_requests if r.answered_on is not None]
     steps += [(r.answered_at, r) for r in answered]
+    # Unanswered, the case closed as not handled (cases/information.close_unanswered): the clock stood still up to
+    # the closing day, so the closure is judged against the due date moved by those days, like an answer that day.
+    closed = [r for r in case.information_requests
+              if r.answered_on is None and r.status == InformationStatus.UNANSWERED and case.closed_on is not None]
+    steps += [(case.closed_at or utcnow(), r) for r in closed]
     for _at, step in sorted(steps, key=lambda s: s[0]):
         if isinstance(step, InformationRequest):
             step.due_before = due
-            step.paused_days = pauses.paused_working_days(step.asked_on, step.answered_on, calendar)
+            ended = step.answered_on if step.answered_on is not None else case.closed_on
+            step.paused_days = pauses.paused_working_days(step.asked_on, ended, calendar)
             due = step.due_after = pauses.moved_due(due, step.paused_days, calendar)
             continue
         # Each extension counts its days as it was granted (I3), whatever the case's class now.
@@ -138,7 +146,7 @@ def compute_due_dates(case: Case) -> None:
         due = step.due_after = time_limits.extended_due(due, step.days, calendar, bool(step.counts_holidays))
     # The original limit's clock stopped too: the petitioner's days are never the agency's delay (rule 16 holds
     # the agency to its original limit, not to the days it waited for an answer).
-    base = pauses.moved_due(base, pauses.total_paused(r.paused_days for r in answered), calendar)
+    base = pauses.moved_due(base, pauses.total_paused(r.paused_days for r in answered + closed), calendar)
     case.original_due_on = base
     case.due_on = due
     for extension in case.extensions:

@@ -146,14 +146,22 @@ def close_unanswered(case: Case, by: Staff, *, note: str = "", version: int | No
         raise TransitionRefused(_("Only the assigned handler, the deputy or the supervisor may close this case."),
                                 403)
     closing = today()
-    transition(case, "close_unanswered", by, note=_text(note, _("Note"), required=False), expected_version=version,
-               detail={"ground": UNANSWERED_GROUND, "question": request.question,
-                       "asked_on": request.asked_on.isoformat(), "reply_by": request.reply_by.isoformat()})
+    event = transition(case, "close_unanswered", by, note=_text(note, _("Note"), required=False),
+                       expected_version=version,
+                       detail={"ground": UNANSWERED_GROUND, "question": request.question,
+                               "asked_on": request.asked_on.isoformat(), "reply_by": request.reply_by.isoformat()})
     request.status = InformationStatus.UNANSWERED.value
     # Up to the closing day the agency was waiting: those days are the petitioner's, not the agency's delay.
     request.paused_days = pauses.paused_working_days(request.asked_on, closing, deadlines.load_calendar())
     case.not_handled_ground = UNANSWERED_GROUND
     _close(case, closing)
+    # The unit that asked closes the case on its own clock: the due date moves later by the paused working days (as
+    # an answer on the closing day would have moved it), and the statistics judge the closure against it.
+    before = case.due_on
+    deadlines.compute_due_dates(case)
+    event.due_before, event.due_after = before, case.due_on
+    event.detail = {**event.detail, "paused_days": request.paused_days or 0, "due_before": _iso(before),
+                    "due_after": _iso(case.due_on)}
     _notify_petitioner(case, "information_unanswered",
                        {"question": request.question, "reply_by": request.reply_by.isoformat()},
                        key_suffix=str(request.id), setting=None)

@@ -70,6 +70,7 @@ STAT_HEADINGS = {
     "closed_late": _l("Closed late"),
     "on_time_rate": _l("On-time rate"),
     "closed_on_time_original": _l("On time against the original limit"),
+    "closed_unanswered": _l("Of the closed, not handled: information asked for not received"),
     "open_overdue": _l("Open and overdue"),
     "average_days_used": _l("Average working days used"),
     "transferred": _l("Transferred"),

@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import case as when
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from cases.models import CLOCK_RUNNING_STATES, Case, CaseState, InformationRequest
+from cases.models import CLOCK_RUNNING_STATES, Case, CaseState, InformationRequest, InformationStatus
 from core import exports
 from core.accounts.models import Unit
 from core.extensions import db
@@ -25,12 +26,16 @@ class StatRow:
     closed_on_time: int = 0            # against the extended limit
     closed_late: int = 0
     closed_on_time_original: int = 0   # against the original limit (rule 16: extensions do not erase delay)
+    # Of the closed: not handled because the petitioner never answered a request for information (補陳). The unit
+    # the case was routed to asked and closed it on its own clock, so it counts as the unit's closure, judged against
+    # its due date moved by the paused days (cases/information.close_unanswered), not against the routing date.
+    closed_unanswered: int = 0
     open_overdue: int = 0
     average_days_used: float | None = None
     # 補陳: working days the closed cases' clocks stood still awaiting the petitioner. Counted apart: the due dates
     # the on-time counts use already moved by them, and the days used leave them out (cases/pauses.py).
     days_paused: int = 0
-    # Transfers (移文) and "not handled" (不予處理) answer to the routing milestone (I5).
+    # Transfers (移文) and "not handled" (不予處理) answer to the routing milestone (I5); not the unit's closures above.
     transferred: int = 0
     not_handled: int = 0
     transferred_or_not_handled_on_time: int = 0
@@ -79,27 +84,34 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
         r.received, r.open_overdue, r.routing_overdue = count, int(overdue or 0), int(routing_overdue or 0)
 
     closed_month = _month(Case.closed_on)
+    # Not handled because the request for information went unanswered: the unit's closure (see StatRow).
+    asked = aliased(InformationRequest, name="asked")
+    unanswered = (Case.state == CaseState.NOT_HANDLED.value) & (
+        select(asked.id).where(asked.case_id == Case.id, asked.status == InformationStatus.UNANSWERED.value)
+        .correlate(Case).exists())
+    by_unit = (Case.state == CaseState.CLOSED.value) | unanswered
     closed = db.session.execute(
         select(closed_month, unit_code, unit_name, Case.channel, func.count(),
                func.sum(when((Case.closed_on <= Case.due_on, 1), else_=0)),
                func.sum(when((Case.closed_on <= Case.original_due_on, 1), else_=0)),
-               func.avg(Case.days_used))
+               func.avg(Case.days_used), func.sum(when((unanswered, 1), else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.state == CaseState.CLOSED.value, Case.closed_on.between(start, end))
+        .where(by_unit, Case.closed_on.between(start, end))
         .group_by(closed_month, unit_code, unit_name, Case.channel)
     )
-    for month, code, name, channel, count, on_time, on_time_original, average in closed:
+    for month, code, name, channel, count, on_time, on_time_original, average, not_answered in closed:
         r = row(month, code, name, channel)
         r.closed, r.closed_on_time = count, int(on_time or 0)
         r.closed_late = count - r.closed_on_time
         r.closed_on_time_original = int(on_time_original or 0)
         r.average_days_used = round(float(average), 2) if average is not None else None
+        r.closed_unanswered = int(not_answered or 0)
 
     paused = db.session.execute(
         select(closed_month, unit_code, unit_name, Case.channel, func.sum(InformationRequest.paused_days))
         .select_from(InformationRequest).join(Case, Case.id == InformationRequest.case_id)
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.state == CaseState.CLOSED.value, Case.closed_on.between(start, end))
+        .where(by_unit, Case.closed_on.between(start, end))
         .group_by(closed_month, unit_code, unit_name, Case.channel)
     )
     for month, code, name, channel, days in paused:
@@ -112,7 +124,7 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
                func.sum(when((Case.state == CaseState.NOT_HANDLED.value, 1), else_=0)),
                func.sum(when((Case.closed_on <= milestone, 1), else_=0)), func.count())
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]),
+        .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]), ~unanswered,
                Case.closed_on.between(start, end))
         .group_by(closed_month, unit_code, unit_name, Case.channel)
     )
@@ -127,8 +139,6 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
 
 def _count_reopened(start: date, end: date, row) -> None:  # noqa: ANN001
     """Reopenings in the period, on the row of the answered case's unit and channel (by month of the reopening)."""
-    from sqlalchemy.orm import aliased
-
     original = aliased(Case, name="original")
     reopened_month = _month(Case.received_on)
     unit_code, unit_name = func.coalesce(Unit.code, ""), func.coalesce(Unit.name, "")
@@ -147,7 +157,8 @@ def _count_reopened(start: date, end: date, row) -> None:  # noqa: ANN001
 TABLE_COLUMNS = [
     ("month", "text"), ("unit", "text"), ("unit_name", "text"), ("channel", "text"),
     ("received", "int"), ("closed", "int"), ("closed_on_time", "int"), ("closed_late", "int"),
-    ("on_time_rate", "percent"), ("closed_on_time_original", "int"), ("open_overdue", "int"),
+    ("on_time_rate", "percent"), ("closed_on_time_original", "int"), ("closed_unanswered", "int"),
+    ("open_overdue", "int"),
     ("average_days_used", "number"), ("days_paused", "int"), ("transferred", "int"), ("not_handled", "int"),
     ("transferred_or_not_handled_on_time", "int"), ("transferred_or_not_handled_late", "int"),
     ("routing_overdue", "int"), ("reopened", "int"), ("reopen_rate", "percent"),

@@ -199,14 +199,6 @@ def _information_received(d: Mapping[str, Any], e: Event) -> str | None:
              before=_day(d.get("due_before")), after=_day(d.get("due_after")))
 
 
-def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
-    ground = GROUND_LABELS.get(d.get("ground", ""))
-    if not ground or "reply_by" not in d:
-        return None
-    return _with_note(_("Not handled: %(ground)s; the information asked for was not received by %(day)s",
-                        ground=ground, day=_day(d["reply_by"])), e.note)
-
-
 def _reopen(d: Mapping[str, Any], e: Event) -> str | None:
     if "reopened_as" not in d:
         return None
@@ -251,6 +243,11 @@ def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
     ground = GROUND_LABELS.get(d.get("ground", ""))
     if not ground or "reply_by" not in d:
         return None
+    if "paused_days" in d:  # closed on the unit's clock: the due date moved by the days it waited
+        return _with_note(_("Not handled: %(ground)s; the information asked for was not received by %(day)s; the "
+                            "clock stood still for %(days)s; due date %(before)s → %(after)s", ground=ground,
+                            day=_day(d["reply_by"]), days=_days(int(d["paused_days"])),
+                            before=_day(d.get("due_before")), after=_day(d.get("due_after"))), e.note)
     return _with_note(_("Not handled: %(ground)s; the information asked for was not received by %(day)s",
                         ground=ground, day=_day(d["reply_by"])), e.note)
 

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.support import make_agency, register_case, staff_client
+from tests.support import act, make_agency, register_case, staff_client
 
 TODAY = date(2026, 11, 23)
 
@@ -110,3 +110,38 @@ def test_only_the_secretariat_and_administrators_see_statistics(app, db):
     make_agency(db)
     assert staff_client(app, "roads.handler@example.tw").get("/staff/statistics").status_code == 403
     assert staff_client(app, "admin@example.tw").get("/staff/statistics").status_code == 200
+
+
+def test_a_case_closed_unanswered_counts_as_the_units_closure_against_its_moved_due_date(app, db, smtp, clock):
+    """Routed to ROADS, due 2026-02-05; the handler asks on Wednesday 2026-02-04 for an answer within 3 working days
+    (by Monday 2026-02-09) and closes it unanswered on Tuesday 2026-02-10. The clock stood still 02-05 to 02-10
+    (4 working days), so the due date moves to 2026-02-11: closed on time by the unit, not a late "not handled"
+    against the routing date of 2025-12-24. Page, CSV and XLSX show the same columns and figures."""
+    from tests.test_exports_consistent import _download, _page_headings
+    from tests.test_information_requests import _at, _case_in_progress, _handler
+
+    number, _code = _case_in_progress(app, db, smtp, clock)
+    _at(clock, date(2026, 2, 4))
+    assert act(_handler(app), number, "request-information", question="請提供電桿編號。",
+               reply_within_days="3").status_code == 303
+    _at(clock, date(2026, 2, 10))
+    assert act(_handler(app), number, "close-unanswered").status_code == 303
+
+    client = staff_client(app, "secretariat@example.tw")
+    path = "/staff/statistics?from=2026-02-01&to=2026-02-28"
+    page = client.get(path)
+    headings = _page_headings(page.text, "statistics-caption")
+    rows, sheet = _download(client, path)
+    assert rows[0] == headings == [c.value for c in next(sheet.iter_rows())]
+    assert "其中逾期未補陳不予處理" in headings
+    [csv_row] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[1] == "ROADS"]
+    [xlsx_row] = [dict(zip(rows[0], r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)
+                  if r[1] == "ROADS"]
+    expected = {"結案數": 1, "依限辦結": 1, "逾限辦結": 0, "其中逾期未補陳不予處理": 1,
+                "暫停等候民眾補充之工作天數": 4, "不予處理": 0, "逾分文日移文或不予處理": 0,
+                "於分文日內移文或不予處理": 0}
+    assert {k: xlsx_row[k] for k in expected} == expected
+    assert {k: csv_row[k] for k in expected} == {k: str(v) for k, v in expected.items()}
+    assert csv_row["準時辦結率"] == "100.0%"
+    # The case page's timeline says how far the due date moved.
+    assert "2026-02-05 → 2026-02-11" in staff_client(app, "roads.chief@example.tw").get(f"/staff/cases/{number}").text
