@@ -100,7 +100,8 @@ def main() -> None:
 
         # Served from memory: the staff as plain values (ORM objects would be expired by each rollback).
         def plain(grouped: dict) -> dict:
-            return {unit: [SimpleNamespace(id=s.id, email=s.email, name=s.name, unit_id=s.unit_id) for s in people]
+            return {unit: [SimpleNamespace(id=s.id, email=s.email, name=s.name, unit_id=s.unit_id, language=s.language)
+                           for s in people]
                     for unit, people in grouped.items()}
 
         cached = {Role.SUPERVISOR: plain(supervisors), Role.SECRETARIAT: plain(secretariat)}

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
@@ -32,9 +33,14 @@ from core.extensions import db
 from core.settings import get_setting
 from core.urls import external_url
 from notifications.outbox import enqueue_many
+from notifications.staff_notices import LANGUAGES, MAIL_LANGUAGE
 
-STAFF_LANGUAGE = "zh_Hant_TW"
 DIGEST_LIMIT = 200
+
+
+def _language(chosen: str | None) -> str:
+    """A person's mail language (Staff.language), zh-TW when it is not one we speak (as staff notices do)."""
+    return chosen if chosen in LANGUAGES else MAIL_LANGUAGE
 
 
 class ReminderRow(NamedTuple):
@@ -50,8 +56,10 @@ class ReminderRow(NamedTuple):
     handler_name: str | None
     handler_away_from: date | None
     handler_away_until: date | None
+    handler_language: str | None
     deputy_email: str | None
     deputy_name: str | None
+    deputy_language: str | None
 
 
 def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
@@ -61,7 +69,7 @@ def _rows(*conditions) -> list[ReminderRow]:  # noqa: ANN002
     query = (
         select(Case.id, Case.number, Case.due_on, Case.unit_id, Unit.name, Case.confidential, Submission.subject,
                Case.handler_id, handler.email, handler.name, handler.away_from, handler.away_until,
-               deputy.email, deputy.name)
+               handler.language, deputy.email, deputy.name, deputy.language)
         .join(Submission, Submission.id == Case.submission_id)
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .outerjoin(handler, handler.id == Case.handler_id)
@@ -129,6 +137,7 @@ class Person(NamedTuple):
     id: int | None
     email: str
     name: str
+    language: str = MAIL_LANGUAGE
 
 
 def _working_person(row: ReminderRow, today: date) -> Person | None:
@@ -138,8 +147,8 @@ def _working_person(row: ReminderRow, today: date) -> Person | None:
     away = bool(row.handler_away_from and row.handler_away_until
                 and row.handler_away_from <= today <= row.handler_away_until)
     if away and row.deputy_email:
-        return Person(None, row.deputy_email, row.deputy_name or "")
-    return Person(row.handler_id, row.handler_email, row.handler_name or "")
+        return Person(None, row.deputy_email, row.deputy_name or "", _language(row.deputy_language))
+    return Person(row.handler_id, row.handler_email, row.handler_name or "", _language(row.handler_language))
 
 
 _URL_SAFE = re.compile(r"[0-9A-Za-z_.~-]+")
@@ -161,25 +170,40 @@ def _case_urls() -> Callable[[str], str]:
 
 
 class _Contexts:
-    """Each case's part of the mail context, built once per sweep (a case goes to several people and digests)."""
+    """Each case's part of the mail context, built once per sweep and language (a case goes to several people and
+    digests). A confidential case's subject is never mailed: in its place the words "(confidential case)" in the
+    recipient's language, translated once per sweep."""
 
     def __init__(self) -> None:
         self.url, self.agency = _case_urls(), current_app.config["AGENCY_NAME"]
-        self.built: dict[int, dict] = {}
+        self.built: dict[tuple[int, str], dict] = {}
+        self.masked: dict[str, str] = {}
 
-    def __call__(self, row: ReminderRow) -> dict:
-        context = self.built.get(row.id)
+    def _masked(self, language: str) -> str:
+        if language not in self.masked:
+            with force_locale(language):
+                self.masked[language] = gettext("(confidential case)")
+        return self.masked[language]
+
+    def __call__(self, row: ReminderRow, language: str) -> dict:
+        context = self.built.get((row.id, language))
         if context is None:
-            context = self.built[row.id] = {
+            context = self.built[(row.id, language)] = {
                 "case_number": row.number, "due_on": str(row.due_on), "url": self.url(row.number),
-                "subject": "（保密案件）" if row.confidential else row.subject, "unit": row.unit_name or "",
+                "subject": self._masked(language) if row.confidential else row.subject, "unit": row.unit_name or "",
                 "agency": self.agency}
         return context
 
 
-def _messages(kind: str, template: str, context: dict, row: ReminderRow, people: list) -> list[dict]:  # noqa: ANN001
-    return [dict(kind=f"cases.{kind}", to=person.email, template=template, language=STAFF_LANGUAGE,
-                 context={**context, "name": person.name}, key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
+def _person(staff: Staff) -> Person:
+    return Person(staff.id, staff.email, staff.name, _language(staff.language))
+
+
+def _messages(kind: str, template: str, contexts: _Contexts, row: ReminderRow, people: list[Person]) -> list[dict]:
+    """One mail per person, in that person's language."""
+    return [dict(kind=f"cases.{kind}", to=person.email, template=template, language=person.language,
+                 context={**contexts(row, person.language), "name": person.name},
+                 key=f"{kind}:{row.id}:{row.due_on}:{person.email}")
             for person in people]
 
 
@@ -202,18 +226,18 @@ def sweep(today: date) -> dict[str, int]:
     claimed = _claim("due_soon", soon, now)
     for row in (r for r in soon if r.id in claimed):
         person = _working_person(row, today)
-        people = [person] if person else supervisors.get(row.unit_id, [])
-        outgoing += _messages("due_soon", "reminder_due_soon", context(row), row, people)
+        people = [person] if person else [_person(s) for s in supervisors.get(row.unit_id, [])]
+        outgoing += _messages("due_soon", "reminder_due_soon", context, row, people)
         in_app += [("due_soon", row, p.email) for p in people]
         sent["due_soon"] += 1
 
     claimed = _claim("due_today", today_rows, now)
     for row in (r for r in today_rows if r.id in claimed):
-        people = {s.email: s for s in supervisors.get(row.unit_id, [])}
+        people = {s.email: _person(s) for s in supervisors.get(row.unit_id, [])}
         person = _working_person(row, today)
         if person:
             people[person.email] = person
-        outgoing += _messages("due_today", "reminder_due_today", context(row), row, list(people.values()))
+        outgoing += _messages("due_today", "reminder_due_today", context, row, list(people.values()))
         in_app += [("due_today", row, email) for email in people]
         sent["due_today"] += 1
     enqueue_many(outgoing)
@@ -231,13 +255,14 @@ def sweep(today: date) -> dict[str, int]:
         digests = []
         for staff, rows in (digest_for[staff_id] for staff_id in digest_for if staff_id in claimed):
             # The mail lists the longest-overdue cases; the full list is one click away.
+            language = _language(staff.language)
             cases = []
             for r in rows[:DIGEST_LIMIT]:
                 if r.due_on not in days_late:
                     days_late[r.due_on] = calendar.working_days_between(r.due_on, today)
-                cases.append({**context(r), "days_late": days_late[r.due_on]})
+                cases.append({**context(r, language), "days_late": days_late[r.due_on]})
             digests.append(dict(kind="cases.overdue_digest", to=staff.email, template="overdue_digest",
-                                language=STAFF_LANGUAGE, context={
+                                language=language, context={
                                     "name": staff.name, "today": str(today), "cases": cases, "total": len(rows),
                                     "list_url": list_url, "agency": current_app.config["AGENCY_NAME"]},
                                 key=f"overdue_digest:{staff.id}:{today}"))

@@ -133,3 +133,43 @@ def test_the_periodic_task_takes_a_lock_so_runs_never_overlap(app, db, monkeypat
         assert task.apply().get() is None  # another run holds the lock: this one does nothing
     with app.app_context():
         assert isinstance(task.apply().get(), dict)
+
+
+def test_reminders_come_in_each_recipients_language_and_never_show_a_confidential_subject(app, db, smtp):
+    """Staff.language: the English-preferring handler gets English due-soon and due-today reminders, the Chinese
+    supervisor Chinese ones, the English secretariat officer an English overdue digest; a confidential case's
+    subject is masked in each language ("(confidential case)" / "（保密案件）"), never mailed."""
+    from cases.models import Case
+    from core.accounts.models import Staff
+
+    number = _assigned_case(app, db, WEDNESDAY)
+    db.session.execute(sa.update(Case).where(Case.number == number).values(confidential=True))
+    db.session.execute(sa.update(Staff).where(Staff.email.in_(["roads.handler@example.tw", "secretariat@example.tw"]))
+                       .values(language="en"))
+    db.session.commit()
+
+    def mail(address: str) -> tuple[str, str]:
+        message = smtp.last_to(address)
+        return smtp.subject(message), smtp.text(message)
+
+    smtp.clear()
+    assert _sweep(app, MONDAY)["due_soon"] == 1
+    subject, text = mail("roads.handler@example.tw")
+    assert subject.startswith("[Due soon]") and "Please finish it in time" in text
+    assert "(confidential case)" in text and "人行道破損" not in subject + text and "您好" not in text
+
+    smtp.clear()
+    assert _sweep(app, WEDNESDAY)["due_today"] == 1
+    subject, text = mail("roads.handler@example.tw")
+    assert subject.startswith("[Due today]") and "(confidential case)" in text and "人行道破損" not in subject + text
+    subject, text = mail("roads.chief@example.tw")
+    assert "今日到期" in subject + text and "（保密案件）" in text and "(confidential case)" not in text
+    assert "人行道破損" not in subject + text
+
+    smtp.clear()
+    assert _sweep(app, THURSDAY)["overdue_digest"] == 2
+    subject, text = mail("secretariat@example.tw")
+    assert subject.startswith("[Overdue cases]") and number in text and "(confidential case)" in text
+    subject, text = mail("roads.chief@example.tw")
+    assert number in text and "（保密案件）" in text
+    assert not [m for m in smtp.messages if "人行道破損" in smtp.subject(m) + smtp.text(m)]
