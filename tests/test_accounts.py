@@ -106,3 +106,31 @@ def test_a_deactivated_account_cannot_log_in(client, db):
     staff.active = False
     db.session.commit()
     assert post_form(client, "/staff/login", {"email": "gone@example.tw", "password": PASSWORD}).status_code == 401
+
+
+def test_the_away_command_refuses_an_absence_without_a_deputy_as_the_staff_page_does(app, db):
+    from core.accounts.services import find_staff
+    from tests.support import make_agency
+
+    make_agency(db)
+    runner = app.test_cli_runner()
+
+    def away(*extra: str):  # noqa: ANN202
+        return runner.invoke(args=["staff", "away", "parks.handler@example.tw", "--from", "2026-12-01",
+                                   "--until", "2026-12-04", *extra])
+
+    refused = away()
+    assert refused.exit_code != 0 and "請選擇休假期間的代理人" in refused.output
+    db.session.expire_all()
+    assert find_staff("parks.handler@example.tw").away_from is None  # nothing recorded
+    assert away("--deputy", "parks.handler@example.tw").exit_code != 0  # not their own deputy
+    backwards = runner.invoke(args=["staff", "away", "parks.handler@example.tw", "--from", "2026-12-04",
+                                    "--until", "2026-12-01", "--deputy", "parks.chief@example.tw"])
+    assert backwards.exit_code != 0
+    done = away("--deputy", "parks.chief@example.tw")
+    assert done.exit_code == 0 and "deputy parks.chief@example.tw" in done.output
+    again = away()  # the deputy already named covers the next absence
+    assert again.exit_code == 0, again.output
+    db.session.expire_all()
+    staff = find_staff("parks.handler@example.tw")
+    assert str(staff.away_from) == "2026-12-01" and staff.deputy.email == "parks.chief@example.tw"

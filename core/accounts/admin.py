@@ -198,6 +198,21 @@ def change_staff(staff: Staff, *, name: str, unit_id: int | None, roles: list[st
     name, unit, chosen = _name(name), _unit_for_staff(unit_id), _roles(roles)
     if staff.id == by.id and Role.ADMIN.value not in chosen:
         raise FieldError(_("You cannot take the administrator role from your own account."), "roles")
+    deputy = _checked_away(staff, deputy_id, away_from, away_until)
+    staff.name, staff.unit = name, unit
+    if sorted(staff.role_names) != chosen:
+        staff.roles = [StaffRole(role=r) for r in chosen]
+    staff.deputy, staff.away_from, staff.away_until = deputy, away_from, away_until
+    staff.language = language
+    db.session.flush()
+    audit.record(by, "staff", staff.id, "update", before, staff_state(staff))
+    return staff
+
+
+def _checked_away(staff: Staff, deputy_id: int | None, away_from: date | None,
+                  away_until: date | None) -> Staff | None:
+    """The deputy, once the absence is valid: both days or neither, in order, and a deputy (another active member
+    of staff) for any time away. The staff page and `flask staff away` refuse alike."""
     deputy = None
     if deputy_id is not None:
         deputy = db.session.get(Staff, deputy_id)
@@ -209,11 +224,14 @@ def change_staff(staff: Staff, *, name: str, unit_id: int | None, roles: list[st
         raise FieldError(_("The last day away cannot be before the first."), "away_until")
     if away_from and deputy is None:
         raise FieldError(_("Choose a deputy for the time away."), "deputy")
-    staff.name, staff.unit = name, unit
-    if sorted(staff.role_names) != chosen:
-        staff.roles = [StaffRole(role=r) for r in chosen]
+    return deputy
+
+
+def set_away(staff: Staff, *, away_from: date, away_until: date, deputy_id: int | None, by: Staff | None) -> Staff:
+    """Record an absence and the deputy who covers it, checked as on the staff page (`change_staff`)."""
+    before = staff_state(staff)
+    deputy = _checked_away(staff, deputy_id, away_from, away_until)
     staff.deputy, staff.away_from, staff.away_until = deputy, away_from, away_until
-    staff.language = language
     db.session.flush()
     audit.record(by, "staff", staff.id, "update", before, staff_state(staff))
     return staff

@@ -236,17 +236,21 @@ def away_command(email: str, start: str, end: str, deputy: str | None) -> None:
     from datetime import date
 
     staff = _staff(email)
-    before = admin.staff_state(staff)
     try:
-        staff.away_from, staff.away_until = date.fromisoformat(start), date.fromisoformat(end)
+        away_from, away_until = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:
         raise click.BadParameter("write dates as YYYY-MM-DD") from exc
     if deputy:
         substitute = find_staff(deputy)
-        if substitute is None or substitute.id == staff.id:
+        if substitute is None:
             raise click.ClickException(f"no deputy {deputy}")
-        staff.deputy = substitute
-    db.session.flush()
-    audit.record(CLI, "staff", staff.id, "update", before, admin.staff_state(staff))
+        deputy_id = substitute.id
+    else:  # the deputy already named stays; without one the absence is refused, as on the staff page
+        deputy_id = staff.deputy_id
+    try:
+        admin.set_away(staff, away_from=away_from, away_until=away_until, deputy_id=deputy_id, by=CLI)
+    except admin.FieldError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"{staff.email} away {start} to {end}; deputy {staff.deputy.email if staff.deputy else 'none'}")
