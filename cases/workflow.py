@@ -93,7 +93,9 @@ def _refusal(case: Case, action: str, user: Staff) -> str | None:
     if not rule.decision or refusal == "state":
         return refusal
     if refusal is not None:  # not a supervisor of the unit: a deputy standing in, or the parent unit's supervisor
-        written_by = authors(case, action)
+        written_by = authors(case, action) if CaseState(case.state) in rule.sources else frozenset()
+        if not written_by:
+            return refusal  # nothing pending in this state: no need to ask who decides
         return None if policy.may_decide(user, case.unit_id, written_by, today()) else refusal
     if rule.four_eyes:
         written_by = authors(case, action)
