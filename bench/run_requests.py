@@ -7,7 +7,7 @@
 1. Drops and recreates the database (default feedback_load), migrates it through the app, imports the official
    calendar and registers --cases cases through the app's own service code (feedback.services.register_by_staff),
    so their access codes are stored however the app stores them now; keeps the plain codes for wrk.
-2. Starts gunicorn (-w 4 -k gthread --threads 4) for wsgi:app and for bare_app:app on free ports. The app's
+2. Starts gunicorn (-w 4 -k gthread --threads 4 --reuse-port) for wsgi:app and for bare_app:app on free ports. The app's
    rate limits are raised through FLASK_RATELIMIT_* (still consulted, in Redis db 14, never refusing).
 3. For each scenario warms up, then runs wrk -t 2 for --duration seconds against the bare app and the app.
 4. CPU per request: utime + stime of the gunicorn master and its workers (/proc/<pid>/stat) over the run,
