@@ -192,5 +192,7 @@ class Attachment(db.Model):
     identifying: Mapped[bool] = mapped_column(Boolean, default=False)
     # Added later by the petitioner to the open case (cases.models.PetitionerMessage), not sent with the submission.
     petitioner_message_id: Mapped[int | None] = mapped_column(ForeignKey("petitioner_messages.id"), index=True)
+    # Sent with an answer to a request for information (補陳, cases.models.InformationRequest).
+    information_request_id: Mapped[int | None] = mapped_column(ForeignKey("information_requests.id"), index=True)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")

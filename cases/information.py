@@ -117,7 +117,7 @@ def receive_answer(case: Case, *, answer: str, uploads: tuple[Upload, ...] = ())
     first = len(case.submission.attachments) + 1
     for index, upload in enumerate(uploads, start=first):
         # Derived names, as at intake: an uploaded name can carry a path, a script or the petitioner's name.
-        db.session.add(Attachment(submission_id=case.submission_id,
+        db.session.add(Attachment(submission_id=case.submission_id, information_request_id=request.id,
                                   filename=f"{case.number}-{index}.{upload.extension}"[:200],
                                   content_type=upload.content_type or "application/octet-stream",
                                   size=len(upload.data), sha256=upload.sha256, data=upload.data,

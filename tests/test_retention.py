@@ -85,3 +85,52 @@ def test_retention_erases_identity_everywhere_keeps_statistics_and_is_idempotent
     assert invitation.email == "" and invitation.unit_id is not None  # the figures stay
     assert [a.filename for a in db.session.scalars(sa.select(Attachment))] == ["photo.jpg"]
     assert db.session.get(Case, old.id).number == old.number  # the case stays in the register
+
+
+def test_retention_erases_the_petitioners_additions_and_answers_with_their_files(app, db, smtp, clock):
+    """What the petitioner wrote after the submission goes with the identity: an addition (text, its file, the
+    timeline's copy) and an answer to a request for information (text, its file). The question, the dates and the
+    submission as registered stay."""
+    import base64
+    from datetime import date
+
+    from cases.case_file import Attachment
+    from cases.models import Case, InformationRequest, PetitionerMessage
+    from feedback.retention import erase_identities
+    from tests.support import act
+    from tests.test_information_requests import PNG, QUESTION, _at, _case_in_progress, _handler, _public
+
+    number, code = _case_in_progress(app, db, smtp, clock)
+    png = base64.b64encode(PNG).decode()
+    added = _public(app).post("/api/v1/track/messages", json={
+        "case_number": number, "access_code": code, "message": "我的手機是 0912-345-678，住在和平東路一段 99 號。",
+        "attachments": [{"filename": "house.png", "content_base64": png}]})
+    assert added.status_code in (200, 201), added.text
+    _at(clock, date(2025, 12, 24))
+    assert act(_handler(app), number, "request-information", question=QUESTION).status_code == 303
+    _at(clock, date(2025, 12, 29))
+    answered = _public(app).post("/api/v1/track/information", json={
+        "case_number": number, "access_code": code, "answer": "電桿編號 A-1234，聯絡人林美華 02-2345-6789。",
+        "attachments": [{"filename": "pole.png", "content_base64": png}]})
+    assert answered.status_code == 200, answered.text
+    case = db.session.scalar(sa.select(Case).where(Case.number == number))
+    files = db.session.scalars(sa.select(Attachment).where(Attachment.submission_id == case.submission_id)).all()
+    assert len(files) == 2 and {f.petitioner_message_id is not None for f in files} == {True, False}
+    for secret in ("0912-345-678", "林美華"):
+        assert _tables_mentioning(db, secret), secret
+    db.session.execute(sa.update(Case).where(Case.id == case.id).values(state="closed", closed_on=date(2019, 1, 10)))
+    db.session.commit()
+
+    with app.app_context():
+        from core.extensions import db as app_db
+
+        assert erase_identities(date(2026, 1, 5)) == [number]
+        app_db.session.commit()
+    db.session.expire_all()
+    for secret in ("0912-345-678", "和平東路", "林美華", "A-1234"):
+        assert _tables_mentioning(db, secret) == [], secret
+    assert db.session.scalars(sa.select(Attachment).where(Attachment.submission_id == case.submission_id)).all() == []
+    assert db.session.scalar(sa.select(PetitionerMessage.body).where(PetitionerMessage.case_id == case.id)) == ""
+    request = db.session.scalar(sa.select(InformationRequest).where(InformationRequest.case_id == case.id))
+    assert request.answer == "" and request.question == QUESTION and request.paused_days == 2
+    assert db.session.get(Case, case.id).submission.body  # the submission as registered stays
