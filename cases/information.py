@@ -78,13 +78,16 @@ def request_information(case: Case, by: Staff, *, question: str, reply_within_da
     transition(case, "request_information", by, expected_version=version,
                detail={"question": question, "asked_on": asked_on.isoformat(), "reply_by": reply_by.isoformat(),
                        "days": reply_within_days})
-    request = InformationRequest(case=case, question=question, asked_by_id=by.id, asked_at=utcnow(),
+    # By id, added inside the savepoint: given the case object, the request would join the case's collection
+    # before the savepoint's opening flush, outside the session (SQLAlchemy warns and skips it).
+    request = InformationRequest(case_id=case.id, question=question, asked_by_id=by.id, asked_at=utcnow(),
                                  asked_on=asked_on, reply_by=reply_by)
     try:
         with db.session.begin_nested():  # one open question per case: the unique index decides between two staff
             db.session.add(request)
     except IntegrityError:
         raise TransitionRefused(_("The petitioner has already been asked and has not answered yet."), 409) from None
+    db.session.expire(case, ["information_requests"])
     # The question goes to the petitioner in this transaction (outbox): whatever the settings say, they cannot
     # answer what they were never asked.
     _notify_petitioner(case, "information_request",
