@@ -30,7 +30,9 @@ from common import bench_app, progress, raw_connection, timed
 LEDGER_COLUMNS = ("key", "kind", "case_id", "staff_id", "on_date", "created_at")
 OUTBOX_COLUMNS = ("kind", "channel", "recipient", "template", "language", "context", "secrets", "idempotency_key",
                   "about", "confidential", "status", "attempts", "next_attempt_at", "created_at")
+NOTICE_COLUMNS = ("staff_id", "case_id", "kind", "params", "key", "created_at", "mailed_at")
 LEDGER_TYPES = ("text", "text", "int4", "int4", "date", "timestamptz")
+NOTICE_TYPES = ("int4", "int4", "text", "json", "text", "timestamptz", "timestamptz")
 OUTBOX_TYPES = ("text", "text", "text", "text", "text", "json", "json", "text", "text", "bool", "text", "int4",
                 "timestamptz", "timestamptz")
 BATCH = 1000
@@ -47,6 +49,7 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 23))
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--profile", action="store_true", help="profile the app's writes once instead of timing")
     args = parser.parse_args()
     app = bench_app()
     repeat = args.repeat
@@ -67,16 +70,22 @@ def main() -> None:
         def max_id(table: str) -> int:
             return db.session.execute(db.text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar()
 
-        ledger_from, outbox_from = max_id("reminder_ledger"), max_id("outbox_messages")
+        ledger_from, outbox_from, notice_from = max_id("reminder_ledger"), max_id("outbox_messages"), max_id(
+            "staff_notices")
         sent = reminders.sweep(day)
         ledger_rows = [tuple(r) for r in db.session.execute(db.text(
             f"SELECT {', '.join(LEDGER_COLUMNS)} FROM reminder_ledger WHERE id > :f ORDER BY id"), {"f": ledger_from})]
         as_text = ", ".join(f"{c}::text" if c in ("context", "secrets") else c for c in OUTBOX_COLUMNS)
         outbox_rows = [tuple(r) for r in db.session.execute(db.text(
             f"SELECT {as_text} FROM outbox_messages WHERE id > :f ORDER BY id"), {"f": outbox_from})]
+        # The in-app notices of the reminders (issue 12): a third table the sweep writes.
+        notice_as_text = ", ".join(f"{c}::text" if c == "params" else c for c in NOTICE_COLUMNS)
+        notice_rows = [tuple(r) for r in db.session.execute(db.text(
+            f"SELECT {notice_as_text} FROM staff_notices WHERE id > :f ORDER BY id"), {"f": notice_from})]
         db.session.rollback()
         json_bytes = sum(len(r[5].encode()) for r in outbox_rows)
         progress(f"one sweep: {sent}; {len(ledger_rows):,} ledger rows, {len(outbox_rows):,} outbox rows, "
+                 f"{len(notice_rows):,} staff notices, "
                  f"{json_bytes / 1e6:.1f} MB of context JSON")
 
         # -- the app ---------------------------------------------------------------------------------------------
@@ -119,6 +128,14 @@ def main() -> None:
                     setattr(reminders, name, fn)
 
         assert writes() == sent
+        if args.profile:  # where the app's writes spend their time (this process's CPU), then stop
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(writes)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            return
 
         # -- bare psycopg -----------------------------------------------------------------------------------------
         raw = raw_connection()
@@ -127,7 +144,8 @@ def main() -> None:
             try:
                 with raw.cursor() as cur:
                     for table, columns, rows in (("reminder_ledger", LEDGER_COLUMNS, ledger_rows),
-                                                 ("outbox_messages", OUTBOX_COLUMNS, outbox_rows)):
+                                                 ("outbox_messages", OUTBOX_COLUMNS, outbox_rows),
+                                                 ("staff_notices", NOTICE_COLUMNS, notice_rows)):
                         for start in range(0, len(rows), BATCH):
                             chunk = rows[start:start + BATCH]
                             cur.execute(_insert_sql(table, columns, len(chunk)), [v for row in chunk for v in row])
@@ -139,6 +157,7 @@ def main() -> None:
                 with raw.cursor() as cur:
                     cur.executemany(_insert_sql("reminder_ledger", LEDGER_COLUMNS, 1), ledger_rows)
                     cur.executemany(_insert_sql("outbox_messages", OUTBOX_COLUMNS, 1), outbox_rows)
+                    cur.executemany(_insert_sql("staff_notices", NOTICE_COLUMNS, 1), notice_rows)
             finally:
                 raw.rollback()
 
@@ -147,7 +166,8 @@ def main() -> None:
                 with raw.cursor() as cur:
                     for table, columns, types, rows, key in (
                             ("reminder_ledger", LEDGER_COLUMNS, LEDGER_TYPES, ledger_rows, "key"),
-                            ("outbox_messages", OUTBOX_COLUMNS, OUTBOX_TYPES, outbox_rows, "idempotency_key")):
+                            ("outbox_messages", OUTBOX_COLUMNS, OUTBOX_TYPES, outbox_rows, "idempotency_key"),
+                            ("staff_notices", NOTICE_COLUMNS, NOTICE_TYPES, notice_rows, "key")):
                         arrays = ", ".join(f"%b::{t}[]" for t in types)
                         sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
                         if upsert:
@@ -181,9 +201,9 @@ def main() -> None:
             statistics.median(samples[name]) for name in scenarios)
 
     bare_ms = min(values_ms, many_ms, unnest_ms)
-    rows = f"{len(ledger_rows):,} + {len(outbox_rows):,}"
+    rows = f"{len(ledger_rows):,} + {len(outbox_rows):,} + {len(notice_rows):,}"
     lines = [
-        "| scenario | ledger + outbox rows | ms (median) | ratio to bare insert |",
+        "| scenario | ledger + outbox + staff notice rows | ms (median) | ratio to bare insert |",
         "|---|---|---|---|",
         f"| whole sweep (rolled back) | {rows} | {whole_ms:.1f} | {whole_ms / bare_ms:.2f} |",
         f"| sweep reads only | | {reads_ms:.1f} | |",
@@ -199,8 +219,9 @@ def main() -> None:
         f"{upsert_ms / bare_ms:.2f} |",
     ]
     report = "\n".join(lines)
-    summary = (f"One sweep sends {sent} (cases per kind; digests per person): {len(ledger_rows):,} ledger rows and "
-               f"{len(outbox_rows):,} outbox rows with {json_bytes / 1e6:.1f} MB of context JSON. "
+    summary = (f"One sweep sends {sent} (cases per kind; digests per person): {len(ledger_rows):,} ledger rows, "
+               f"{len(outbox_rows):,} outbox rows and {len(notice_rows):,} in-app staff notices with "
+               f"{json_bytes / 1e6:.1f} MB of context JSON. "
                f"Medians of {repeat} interleaved rounds after {WARMUP} warm-up rounds; every run rolled back.")
     print(report)
     print(summary)

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from core.accounts.models import Staff
+from core.bulk import insert_many_or_ignore
 from core.clock import TAIPEI, taipei_now, today
 from core.db import insert_or_ignore, utcnow
 from core.extensions import db
@@ -144,8 +145,9 @@ def record_shown(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     now = utcnow()
-    db.session.execute(insert_or_ignore(StaffNotice.__table__, "key"),
-                       [{"case_id": None, **row, "created_at": now, "mailed_at": now} for row in rows])
+    # As the sweep's ledger and outbox rows: one array per column (core/bulk.py), not one parameter set per row.
+    insert_many_or_ignore(StaffNotice.__table__,
+                          [{"case_id": None, **row, "created_at": now, "mailed_at": now} for row in rows], "key", "id")
 
 
 def mail_language(person: Staff) -> str:
