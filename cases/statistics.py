@@ -21,6 +21,8 @@ class StatRow:
     unit: str
     unit_name: str
     channel: str
+    # Filled only when asked to group by category (the public figures, issue 14); "" otherwise.
+    category: str = ""
     received: int = 0
     closed: int = 0
     closed_on_time: int = 0            # against the extended limit
@@ -56,31 +58,51 @@ def _month(column):  # noqa: ANN001, ANN202
     return func.strftime("%Y-%m", column)
 
 
-def statistics(start: date, end: date, today: date) -> list[StatRow]:
+def statistics(start: date, end: date, today: date, *, by_category: bool = False, totals_only: bool = False,
+               include_confidential: bool = True, unit_code: str | None = None) -> list[StatRow]:
     """Rows for months from `start` to `end` (inclusive): received by month of receipt, closed by
-    month of closing, open overdue (as of `today`) by month of receipt."""
-    unit_code = func.coalesce(Unit.code, "")
-    unit_name = func.coalesce(Unit.name, "")
-    rows: dict[tuple[str, str, str], StatRow] = {}
+    month of closing, open overdue (as of `today`) by month of receipt.
 
-    def row(month: str, code: str, name: str, channel: str) -> StatRow:
-        key = (month, code, channel)
-        if key not in rows:
-            rows[key] = StatRow(month=month, unit=code, unit_name=name, channel=channel)
-        return rows[key]
+    By default one row per month, unit and channel (the staff page). The public figures (issue 14, reports/
+    public_statistics.py) ask the same rules for other groupings: `by_category` adds the complaint category to the
+    key, `totals_only` groups by month alone (unit, channel and category left ""), `include_confidential=False`
+    leaves confidential cases out, `unit_code` keeps one unit's cases. One GROUP BY per figure set either way."""
+    rows: dict[tuple, StatRow] = {}
+
+    def dims(entity) -> list:  # noqa: ANN001 - the case (or the answered case, for reopenings) grouped on
+        if totals_only:
+            return []
+        keys = [func.coalesce(Unit.code, ""), func.coalesce(Unit.name, ""), entity.channel]
+        return [*keys, func.coalesce(entity.category, "")] if by_category else keys
+
+    def scope(entity) -> list:  # noqa: ANN001
+        conditions = []
+        if not include_confidential:
+            conditions.append(entity.confidential.is_(False))
+        if unit_code is not None:
+            conditions.append(Unit.code == unit_code)
+        return conditions
+
+    def row(month: str, *key: str) -> StatRow:
+        if (month, *key) not in rows:
+            code, name, channel, category = (*key, "", "", "", "")[:4]
+            rows[(month, *key)] = StatRow(month=month, unit=code, unit_name=name, channel=channel,
+                                          category=category)
+        return rows[(month, *key)]
 
     received_month = _month(Case.received_on)
+    keys = dims(Case)
     received = db.session.execute(
-        select(received_month, unit_code, unit_name, Case.channel, func.count(),
+        select(received_month, *keys, func.count(),
                func.sum(when((Case.state.in_(CLOCK_RUNNING_STATES) & (Case.due_on < today), 1), else_=0)),
                func.sum(when(((Case.state == CaseState.REGISTERED.value) & (Case.routing_due_on < today), 1),
                              else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.received_on.between(start, end))
-        .group_by(received_month, unit_code, unit_name, Case.channel)
+        .where(Case.received_on.between(start, end), *scope(Case))
+        .group_by(received_month, *keys)
     )
-    for month, code, name, channel, count, overdue, routing_overdue in received:
-        r = row(month, code, name, channel)
+    for month, *key, count, overdue, routing_overdue in received:
+        r = row(month, *key)
         r.received, r.open_overdue, r.routing_overdue = count, int(overdue or 0), int(routing_overdue or 0)
 
     closed_month = _month(Case.closed_on)
@@ -91,16 +113,16 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
         .correlate(Case).exists())
     by_unit = (Case.state == CaseState.CLOSED.value) | unanswered
     closed = db.session.execute(
-        select(closed_month, unit_code, unit_name, Case.channel, func.count(),
+        select(closed_month, *keys, func.count(),
                func.sum(when((Case.closed_on <= Case.due_on, 1), else_=0)),
                func.sum(when((Case.closed_on <= Case.original_due_on, 1), else_=0)),
                func.avg(Case.days_used), func.sum(when((unanswered, 1), else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(by_unit, Case.closed_on.between(start, end))
-        .group_by(closed_month, unit_code, unit_name, Case.channel)
+        .where(by_unit, Case.closed_on.between(start, end), *scope(Case))
+        .group_by(closed_month, *keys)
     )
-    for month, code, name, channel, count, on_time, on_time_original, average, not_answered in closed:
-        r = row(month, code, name, channel)
+    for month, *key, count, on_time, on_time_original, average, not_answered in closed:
+        r = row(month, *key)
         r.closed, r.closed_on_time = count, int(on_time or 0)
         r.closed_late = count - r.closed_on_time
         r.closed_on_time_original = int(on_time_original or 0)
@@ -108,49 +130,49 @@ def statistics(start: date, end: date, today: date) -> list[StatRow]:
         r.closed_unanswered = int(not_answered or 0)
 
     paused = db.session.execute(
-        select(closed_month, unit_code, unit_name, Case.channel, func.sum(InformationRequest.paused_days))
+        select(closed_month, *keys, func.sum(InformationRequest.paused_days))
         .select_from(InformationRequest).join(Case, Case.id == InformationRequest.case_id)
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(by_unit, Case.closed_on.between(start, end))
-        .group_by(closed_month, unit_code, unit_name, Case.channel)
+        .where(by_unit, Case.closed_on.between(start, end), *scope(Case))
+        .group_by(closed_month, *keys)
     )
-    for month, code, name, channel, days in paused:
-        row(month, code, name, channel).days_paused = int(days or 0)
+    for month, *key, days in paused:
+        row(month, *key).days_paused = int(days or 0)
 
     milestone = func.coalesce(Case.routing_due_on, Case.due_on)
     routed_out = db.session.execute(
-        select(closed_month, unit_code, unit_name, Case.channel,
+        select(closed_month, *keys,
                func.sum(when((Case.state == CaseState.TRANSFERRED.value, 1), else_=0)),
                func.sum(when((Case.state == CaseState.NOT_HANDLED.value, 1), else_=0)),
                func.sum(when((Case.closed_on <= milestone, 1), else_=0)), func.count())
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]), ~unanswered,
-               Case.closed_on.between(start, end))
-        .group_by(closed_month, unit_code, unit_name, Case.channel)
+               Case.closed_on.between(start, end), *scope(Case))
+        .group_by(closed_month, *keys)
     )
-    for month, code, name, channel, transferred, not_handled, on_time, count in routed_out:
-        r = row(month, code, name, channel)
+    for month, *key, transferred, not_handled, on_time, count in routed_out:
+        r = row(month, *key)
         r.transferred, r.not_handled = int(transferred or 0), int(not_handled or 0)
         r.transferred_or_not_handled_on_time = int(on_time or 0)
         r.transferred_or_not_handled_late = count - r.transferred_or_not_handled_on_time
-    _count_reopened(start, end, row)
-    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel))
+    _count_reopened(start, end, row, dims, scope)
+    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category))
 
 
-def _count_reopened(start: date, end: date, row) -> None:  # noqa: ANN001
+def _count_reopened(start: date, end: date, row, dims, scope) -> None:  # noqa: ANN001
     """Reopenings in the period, on the row of the answered case's unit and channel (by month of the reopening)."""
     original = aliased(Case, name="original")
     reopened_month = _month(Case.received_on)
-    unit_code, unit_name = func.coalesce(Unit.code, ""), func.coalesce(Unit.name, "")
+    keys = dims(original)
     counted = db.session.execute(
-        select(reopened_month, unit_code, unit_name, original.channel, func.count())
+        select(reopened_month, *keys, func.count())
         .select_from(Case).join(original, original.id == Case.reopened_from_id)
         .outerjoin(Unit, Unit.id == original.unit_id)
-        .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end))
-        .group_by(reopened_month, unit_code, unit_name, original.channel)
+        .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end), *scope(original))
+        .group_by(reopened_month, *keys)
     )
-    for month, code, name, channel, count in counted:
-        row(month, code, name, channel).reopened = int(count)
+    for month, *key, count in counted:
+        row(month, *key).reopened = int(count)
 
 
 # Columns of the page's table and of both downloads, in order: (field, kind). "on_time_rate" is derived.
