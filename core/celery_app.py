@@ -15,6 +15,8 @@ BEAT_SCHEDULE = {
     # Staff who chose a daily digest of their notices get it at the first run from 08:00 Taipei.
     "staff-notice-digests": {"task": "notifications.send_staff_digests", "schedule": timedelta(hours=1)},
     "ethics-monthly-report": {"task": "reports.ethics_monthly_report", "schedule": timedelta(hours=1)},
+    # Issue 14: the open-data files (statistics.csv/.json, datapackage.json), regenerated once a day.
+    "publish-open-data": {"task": "reports.publish_open_data", "schedule": timedelta(days=1)},
     "purge-unverified-submissions": {
         "task": "feedback.purge_unverified",
         "schedule": timedelta(hours=1),

@@ -16,3 +16,16 @@ def ethics_monthly_report() -> str | None:
         report = run_monthly(today())
         db.session.commit()
         return report.period if report else None
+
+
+@shared_task(name="reports.publish_open_data", ignore_result=True)
+def publish_open_data() -> str | None:
+    """Issue 14: regenerate the open-data files (daily, from the beat schedule)."""
+    from reports.open_data import publish
+
+    with exclusive("reports.publish_open_data") as acquired:
+        if not acquired:
+            return None
+        generated = publish(today())
+        db.session.commit()
+        return generated.isoformat()

@@ -117,8 +117,11 @@ def _grouped(key, start: date, end: date, unit_code: str | None) -> list[dict]: 
     rows = []
     for value, count, satisfied, average in db.session.execute(query):
         suppressed = count < minimum
+        interval = None if suppressed else wilson_interval(int(satisfied or 0), count)
         rows.append({"key": value, "responses": count, "suppressed": suppressed,
+                     "satisfied": None if suppressed else int(satisfied or 0),
                      "satisfied_share": None if suppressed else round(int(satisfied) / count, 4),
+                     "satisfied_ci": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
                      "mean_overall": None if suppressed else round(float(average), 3)})
     return rows
 
