@@ -19,6 +19,7 @@ import hmac
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
@@ -329,7 +330,12 @@ def _public_steps(case_ids: list[int], language: str) -> dict[int, tuple[str, da
             rows.setdefault(row.case_id, []).append(row)
     latest = {}
     for case_id, events in rows.items():
-        steps = public_events(events, language)
+        # Anyone may read these, not only the petitioner: the steps without what staff typed (a reason, a
+        # question), which may name people; the petitioner's own tracking page shows them in full.
+        steps = public_events([SimpleNamespace(action=e.action, at=e.at, note="", due_before=e.due_before,
+                                               due_after=e.due_after,
+                                               detail={k: v for k, v in (e.detail or {}).items() if k != "question"})
+                               for e in events], language)
         if steps:
             latest[case_id] = (steps[-1]["text"], events[-1].at)
     return latest

@@ -118,7 +118,7 @@ def test_a_client_files_a_request_and_follows_it(app, db, client, smtp, key):  #
     assert client.get(f"{BASE}/requests.json?start_date=2000-01-01T00:00:00Z&end_date=2000-02-01T00:00:00Z").json == []
     assert client.get(f"{BASE}/requests.json?start_date=yesterday").json[0]["code"] == 400
     # English on request
-    [english] = client.get(f"{BASE}/requests/{number}.json", headers={"Accept-Language": "en"}).json
+    [english] = app.test_client().get(f"{BASE}/requests/{number}.json", headers={"Accept-Language": "en"}).json
     assert english["service_name"] == "Petition"
 
     for path in (f"/requests/{number}.json", f"/requests/{number}.xml", "/requests.json", "/requests.xml",
