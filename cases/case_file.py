@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, utcnow
@@ -77,6 +77,11 @@ class Submission(db.Model):
     client_ip_digest: Mapped[str | None] = mapped_column(String(64))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the matter is (issue 14: Open311's lat, long and address_string), when the citizen said: WGS 84 degrees
+    # and a description of the place. Shown to staff with a link to a map; never in a public answer as given.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_string: Mapped[str | None] = mapped_column(String(300))
 
     identity_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

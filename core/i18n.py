@@ -17,7 +17,7 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/open311/")):  # machine clients say their language in the header
         best = request.accept_languages.best_match(["zh-TW", "zh", "en"])
         if best == "en":
             return "en"

@@ -7,11 +7,16 @@ from core.extensions import csrf
 
 
 def init_app(app: Flask) -> None:
-    from feedback import api, cli, tasks, views  # noqa: F401 - tasks registers the Celery tasks
+    from feedback import api, cli, open311, tasks, views  # noqa: F401 - tasks registers the Celery tasks
 
     app.register_blueprint(views.bp)
     smorest_api.register_blueprint(api.blp)
     # The JSON API uses no session cookie, so cross-site forgery cannot ride on one.
     csrf.exempt(api.blp)
+    # Open311 GeoReport v2 (issue 14): the keyed POST carries no session cookie either.
+    app.config.setdefault("OPEN311_JURISDICTION_ID", "")
+    app.register_blueprint(open311.bp)
+    csrf.exempt(open311.bp)
+    app.cli.add_command(cli.open311_cli)
     app.cli.add_command(cli.feedback_cli)
     app.cli.add_command(cli.retention_cli)

@@ -6,6 +6,7 @@ Pure: values in, error messages out (translated in the current request's languag
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,10 @@ class SubmissionInput:
     # Notices by SMS too (issue 13): `phone` must then be a Taiwanese mobile; normalise() puts its E.164 form here.
     sms_notices: bool = False
     sms_phone: str = ""
+    # Where the matter is (issue 14, Open311): WGS 84 degrees, both or neither, and a description of the place.
+    latitude: float | None = None
+    longitude: float | None = None
+    address_string: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ def normalise(data: SubmissionInput) -> SubmissionInput:
         attachments=tuple(Upload(clean_filename(a.filename), a.data) for a in data.attachments),
         sms_notices=bool(data.sms_notices),
         sms_phone=(taiwan_mobile_e164(data.phone) or "") if data.sms_notices else "",
+        address_string=clean_text(data.address_string),
     )
 
 
@@ -175,8 +181,22 @@ def check(data: SubmissionInput, limits: Limits, *, staff: bool = False,
                                            if v not in (ReceivedVia.ONLINE, ReceivedVia.REFERRAL)}:
         add("received_via", _("Choose how the petition was received."))
 
+    _check_location(data, add)
     _check_attachments(data.attachments, limits, add)
     return errors
+
+
+def _check_location(data: SubmissionInput, add) -> None:  # noqa: ANN001
+    """Latitude and longitude come together, as finite degrees in range; the place's description is bounded."""
+    lat, long = data.latitude, data.longitude
+    if (lat is None) != (long is None):
+        add("lat" if lat is None else "long", _("Give both the latitude and the longitude of the place, or neither."))
+    if lat is not None and not (math.isfinite(lat) and -90 <= lat <= 90):
+        add("lat", _("The latitude must be a number of degrees from -90 to 90."))
+    if long is not None and not (math.isfinite(long) and -180 <= long <= 180):
+        add("long", _("The longitude must be a number of degrees from -180 to 180."))
+    if len(data.address_string) > ADDRESS_MAX:
+        add("address_string", _("The description of the place may have at most %(n)d characters.", n=ADDRESS_MAX))
 
 
 def _check_attachments(uploads: tuple[Upload, ...], limits: Limits, add) -> None:  # noqa: ANN001

@@ -62,7 +62,8 @@ def _new_submission(data: rules.SubmissionInput, *, language: str, source: Sourc
         channel=data.channel, category=data.category, confidential=data.confidential,
         name=data.name, email=data.email, phone=data.phone, address=data.address,
         language=language, subject=data.subject, body=data.body, source=source.value,
-        received_via=data.received_via,
+        received_via=data.received_via, latitude=data.latitude, longitude=data.longitude,
+        address_string=data.address_string or None,
     )
     submission.identity.sms_notices, submission.identity.sms_phone = data.sms_notices, data.sms_phone
     submission.attachments = [
@@ -83,7 +84,9 @@ def retry_digest(key: str | None, data: rules.SubmissionInput) -> str | None:
         return None
     parts = (key, data.channel, data.email, data.name, data.phone, data.address, data.subject, data.body,
              str(data.category), str(bool(data.confidential)), *sorted(u.sha256 for u in data.attachments),
-             *(["sms", data.sms_phone] if data.sms_notices else []))
+             *(["sms", data.sms_phone] if data.sms_notices else []),
+             *(["at", str(data.latitude), str(data.longitude), data.address_string]
+               if data.latitude is not None or data.address_string else []))
     return token_digest("\x1f".join(parts))
 
 
@@ -115,6 +118,7 @@ def submit(data: rules.SubmissionInput, *, language: str, source: Source, client
         "verification_digest": token_digest(token), "idempotency_digest": digest,
         "verification_expires_at": expires_at,
         "client_ip_digest": token_digest(f"{current_app.secret_key}:{client_ip}") if client_ip else None,
+        "latitude": data.latitude, "longitude": data.longitude, "address_string": data.address_string or None,
     }
     identity = {"name": data.name, "email": data.email, "phone": data.phone, "address": data.address,
                 "sms_notices": data.sms_notices, "sms_phone": data.sms_phone}
@@ -170,7 +174,7 @@ def _enqueue_arguments(values: dict) -> dict:
 
 _SUBMISSION_COLUMNS = ("channel", "category", "confidential", "language", "subject", "body", "source", "received_via",
                        "consent_at", "created_at", "verification_digest", "idempotency_digest",
-                       "verification_expires_at", "client_ip_digest")
+                       "verification_expires_at", "client_ip_digest", "latitude", "longitude", "address_string")
 _IDENTITY_COLUMNS = ("name", "email", "phone", "address", "sms_notices", "sms_phone")
 _MAIL_COLUMNS = ("kind", "recipient", "template", "language", "context", "secrets", "confidential", "channel",
                  "status", "attempts", "next_attempt_at", "created_at")

@@ -75,11 +75,12 @@ def _refused(form: Any, error: admin.FieldError | DomainError) -> None:
 ENTITY_LABELS = {
     "unit": _l("Unit"), "staff": _l("Staff"), "setting": _l("Setting"), "time_limit_class": _l("Time-limit class"),
     "calendar_day": _l("Office calendar"), "questionnaire": _l("Questionnaire"),
+    "open311_client": _l("Open311 client application"),
 }
 ACTION_LABELS = {
     "create": _l("created"), "update": _l("changed"), "deactivate": _l("deactivated"),
     "reactivate": _l("reactivated"), "password_reset_sent": _l("password-reset link sent"),
-    "make_current": _l("made current"), "remove": _l("removed"),
+    "make_current": _l("made current"), "remove": _l("removed"), "revoke": _l("revoked"),
 }
 ROLE_LABELS = {
     Role.INTAKE.value: _l("Intake"), Role.SUPERVISOR.value: _l("Supervisor"), Role.HANDLER.value: _l("Handler"),
