@@ -36,4 +36,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(reply_files.files_of, "reply_files_of")
     app.add_template_global(reply_files.may_attach, "may_attach_reply_files")
 
+    from cases import reply_template_views
+
+    app.register_blueprint(reply_template_views.bp)  # issue 14: reply templates and their insertion into a draft
     admin_views.init_app(app)  # administration: time-limit classes, the office calendar

@@ -48,6 +48,11 @@ def _str(data: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
 ACTIONS: dict[str, tuple[str, Handler]] = {
     # public name → (state-machine action, handler)
     "classify": ("classify", lambda c, u, d, v: services.classify(
@@ -66,8 +71,10 @@ ACTIONS: dict[str, tuple[str, Handler]] = {
         c, u, reason=_str(d, "reason"), version=v)),
     "draft-reply": ("draft_reply", lambda c, u, d, v: services.draft_reply(
         c, u, body=_str(d, "body"), outcome=_str(d, "outcome") or "explained",
-        remedy_notice=_flag(d.get("remedy_notice")), language=_str(d, "language") or None, version=v)),
-    "approve-reply": ("approve_reply", lambda c, u, d, v: services.approve_reply(c, u, version=v)),
+        remedy_notice=_flag(d.get("remedy_notice")), language=_str(d, "language") or None, version=v,
+        override_reason=_optional_str(d, "override_reason"))),
+    "approve-reply": ("approve_reply", lambda c, u, d, v: services.approve_reply(
+        c, u, version=v, override_reason=_optional_str(d, "override_reason"))),
     "return-reply": ("return_reply", lambda c, u, d, v: services.return_reply(c, u, reason=_str(d, "reason"),
                                                                              version=v)),
     "request-extension": ("request_extension", lambda c, u, d, v: services.request_extension(

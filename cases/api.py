@@ -16,6 +16,7 @@ from cases import deadlines, privacy
 from cases.actions import ACTIONS, perform
 from cases.models import Case, CaseState
 from cases.queries import QUEUES, CaseFilter, filtered, page_of
+from cases.reply_quality import QualityFlagged, messages
 from cases.services import NOT_HANDLED_GROUNDS, OUTCOMES, find_case
 from cases.workflow import TransitionRefused
 from core.accounts.tokens import token_required
@@ -155,6 +156,14 @@ def _schema(name: str, **extra: fields.Field) -> type[Schema]:
     return type(name, (_Versioned,), extra)
 
 
+def _OVERRIDE() -> fields.Field:  # noqa: N802
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "The reply-quality check (issue 14) answers 422 with `errors.flags` for a reply that is "
+                       "empty or only says it is being handled, lacks the legal-remedy notice where the case needs "
+                       "it, or is in Chinese for an English petition. Give the reason to go on anyway: it is "
+                       "recorded on the case's timeline."})
+
+
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "classify": _schema("ClassifyIn", limit_class=fields.String(required=True), topic=fields.String(load_default=""),
                         sender_deadline=fields.Date(load_default=None, allow_none=True)),
@@ -165,8 +174,9 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "draft-reply": _schema("DraftReplyIn", body=fields.String(required=True),
                            outcome=fields.String(load_default="explained", validate=validate.OneOf(OUTCOMES)),
                            remedy_notice=fields.Boolean(load_default=False),
-                           language=fields.String(load_default=None, validate=validate.OneOf(["zh_Hant_TW", "en"]))),
-    "approve-reply": _schema("ApproveReplyIn"),
+                           language=fields.String(load_default=None, validate=validate.OneOf(["zh_Hant_TW", "en"])),
+                           override_reason=_OVERRIDE()),
+    "approve-reply": _schema("ApproveReplyIn", override_reason=_OVERRIDE()),
     "return-reply": _schema("ReturnReplyIn", reason=fields.String(required=True)),
     "request-extension": _schema("RequestExtensionIn", days=fields.Integer(required=True),
                                  reason=fields.String(required=True)),
@@ -197,6 +207,10 @@ def _action_view(name: str):  # noqa: ANN202
         data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
         try:
             perform(case, g.api_user, name, data, payload.get("version"))
+        except QualityFlagged as exc:
+            db.session.rollback()
+            abort(422, message=exc.message, errors={"flags": [{"code": f, "message": m} for f, m in
+                                                              zip(exc.flags, messages(exc.flags), strict=True)]})
         except TransitionRefused as exc:
             db.session.rollback()
             abort(exc.status, message=exc.message)
@@ -212,6 +226,9 @@ def _action_view(name: str):  # noqa: ANN202
     view = blp.doc(security=SECURITY)(view)
     view = blp.alt_response(403, description="The token's owner may not do this.")(view)
     view = blp.alt_response(409, description="Not possible in the case's state, or the case changed.")(view)
+    if name in ("draft-reply", "approve-reply"):
+        view = blp.alt_response(422, description="The reply-quality check flagged the reply (`errors.flags`); "
+                                                  "send `override_reason` to go on.")(view)
     view = blp.response(200, CaseOut)(view)
     view = blp.arguments(ACTION_SCHEMAS[name])(view)
     blp.route(f"/cases/<number>/{name}", methods=["POST"], endpoint=view.__name__)(view)

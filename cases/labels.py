@@ -109,6 +109,7 @@ ACTION_LABELS = {
     "request_information": _l("More information asked of the petitioner"),
     "receive_information": _l("The petitioner's answer received"),
     "close_unanswered": _l("Not handled: the information asked for was not received"),
+    "reply_quality_override": _l("Reply-quality check overridden"),
 }
 
 EXTENSION_LABELS = {

@@ -268,9 +268,12 @@ def returned_reply(case: Case) -> Reply | None:
 
 
 def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained", remedy_notice: bool = False,
-                language: str | None = None, version: int | None = None) -> Reply:
+                language: str | None = None, version: int | None = None, override_reason: str | None = None) -> Reply:
     """Submit the reply for approval: a new reply, or the returned one edited (a new version of it; every version
-    is kept, with the reason of the return that led to it)."""
+    is kept, with the reason of the return that led to it). A reply the quality check flags goes on only with
+    `override_reason` (cases/reply_quality.py), recorded on the timeline."""
+    from cases import reply_quality
+
     body = _text(body, _("Reply"))
     if outcome not in OUTCOMES:
         raise TransitionRefused(_("Choose how the matter ended."), 422)
@@ -279,6 +282,10 @@ def draft_reply(case: Case, by: Staff, *, body: str, outcome: str = "explained",
         raise TransitionRefused(_("Only the assigned handler, the deputy or the supervisor may draft the reply."),
                                 403)
     language = language if language in ("zh_Hant_TW", "en") else case.language
+    if version is not None and case.version != version:  # a stale page: say so before judging its text
+        raise TransitionRefused(_("Someone else changed this case in the meantime. Please reload it."), 409)
+    reply_quality.guard(case, by.id, reply_quality.flags_of(body=body, language=language, remedy_notice=remedy_notice,
+                                                            outcome=outcome, case=case), override_reason, "draft")
     reply = returned_reply(case)
     if reply is None:
         transition(case, "draft_reply", by, expected_version=version, detail={"version": 1})
@@ -315,9 +322,16 @@ def _pending_reply(case: Case) -> Reply:
     return reply
 
 
-def approve_reply(case: Case, by: Staff, *, version: int | None = None) -> Case:
-    """Approval sends the reply (through the outbox) and closes the case."""
+def approve_reply(case: Case, by: Staff, *, version: int | None = None, override_reason: str | None = None) -> Case:
+    """Approval sends the reply (through the outbox) and closes the case. A reply the quality check flags is
+    approved only with `override_reason` (cases/reply_quality.py), recorded on the timeline."""
+    from cases import reply_quality
+
     reply = _pending_reply(case)
+    check(case, "approve_reply", by)  # who first: the flags are told only to whoever may approve
+    if version is not None and case.version != version:
+        raise TransitionRefused(_("Someone else changed this case in the meantime. Please reload it."), 409)
+    reply_quality.guard(case, by.id, reply_quality.flags_of_reply(reply, case), override_reason, "approve")
     transition(case, "approve_reply", by, expected_version=version)  # four eyes: cases.workflow, core.policy
     _four_eyes_relaxed(case, by, reply.authors())
     reply.status, reply.decided_by_id, reply.decided_at = ReplyStatus.SENT.value, by.id, utcnow()

@@ -252,6 +252,21 @@ def _unanswered(d: Mapping[str, Any], e: Event) -> str | None:
                         ground=ground, day=_day(d["reply_by"])), e.note)
 
 
+def _quality_override(d: Mapping[str, Any], e: Event) -> str | None:
+    """Issue 14: a flagged reply went on (drafted or approved) with the reason given."""
+    from cases.reply_quality import FLAG_NAMES
+
+    if "reason" not in d:
+        return None
+    found = "、" if str(get_locale() or "").startswith("zh") else "; "
+    flags = found.join(str(FLAG_NAMES.get(f, f)) for f in d.get("flags", []))
+    if d.get("stage") == "approve":
+        return _("Reply approved despite the reply-quality check (%(flags)s): %(reason)s", flags=flags,
+                 reason=d["reason"])
+    return _("Reply submitted despite the reply-quality check (%(flags)s): %(reason)s", flags=flags,
+             reason=d["reason"])
+
+
 _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "register": _register,
     "route": _route,
@@ -271,6 +286,7 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Event], str | None]] = {
     "reopen": _reopen,
     "reopened_from": _reopened_from,
     "petitioner_added": _petitioner_added,
+    "reply_quality_override": _quality_override,
 }
 
 

@@ -151,9 +151,15 @@ def _case_or_404(number: str, *, for_page: bool = False, again: bool = False) ->
     return case
 
 
-def _render_case(case: Case, status: int = 200, error: str | None = None):
+def _render_case(case: Case, status: int = 200, error: str | None = None, typed: dict | None = None,
+                 flagged: dict | None = None):
     """The case page of a case from `_case_or_404(number, for_page=True)`. Everything the template shows is
-    loaded here; the lists of the action forms only when the form is offered."""
+    loaded here; the lists of the action forms only when the form is offered.
+
+    typed: what the reply form had (after a refusal, or with a template inserted), shown again; flagged: the
+    reply-quality flags of the refused form, by action name (issue 14: cases/reply_quality.py)."""
+    from cases import reply_quality, reply_templates
+
     actions = available(case, current_user)
     unit_staff = []
     if case.unit_id and "assign" in actions:
@@ -194,7 +200,24 @@ def _render_case(case: Case, status: int = 200, error: str | None = None):
         four_eyes_notes=_four_eyes_notes(case), version_changes=_version_changes(case),
         # Issue 13: where a reopened case came from (reason, original reply), and what the petitioner added since.
         reopened_from=reopen.page_context(case), petitioner_additions=additions.for_case_page(case),
+        # Issue 14: the reply templates offered, what the form had, and the reply-quality flags for the handler
+        # (of the refused draft) and the approver (of the pending reply).
+        reply_templates=reply_templates.for_case(case) if "draft-reply" in actions else [],
+        typed=typed or {}, draft_flags=reply_quality.messages((flagged or {}).get("draft-reply", [])),
+        approve_flags=reply_quality.messages(_approve_flags(case, actions, flagged)),
     ), status
+
+
+def _approve_flags(case: Case, actions: list[str], flagged: dict | None) -> list[str]:
+    from cases.reply_quality import flags_of_reply
+
+    if flagged and "approve-reply" in flagged:
+        return flagged["approve-reply"]
+    pending = next((r for r in reversed(case.replies) if r.status == "draft"), None)
+    if pending is None or "approve-reply" not in actions:
+        return []
+    # The page loads the versions, not the reply's own text: the last version is what would be sent.
+    return flags_of_reply(pending.versions[-1] if pending.versions else pending, case)
 
 
 def _four_eyes_notes(case: Case) -> list[str]:
@@ -246,7 +269,12 @@ def case_action(number: str, action: str):
         perform(case, current_user, action, request.form, version)
     except TransitionRefused as exc:
         db.session.rollback()  # the refused action; the page it shows again still logs what it shows
-        return _render_case(_case_or_404(number, for_page=True, again=True), exc.status, exc.message)
+        # The reply forms keep what was typed; a reply the quality check flagged shows its flags at the form.
+        typed = request.form.to_dict() if action in ("draft-reply", "approve-reply") else None
+        flags = getattr(exc, "flags", None)
+        return _render_case(_case_or_404(number, for_page=True, again=True), exc.status,
+                            exc.message if flags is None else _("Please check the reply before it goes on."),
+                            typed=typed, flagged={action: flags} if flags else None)
     except StaleDataError:
         db.session.rollback()
         return _render_case(_case_or_404(number, for_page=True, again=True), 409,

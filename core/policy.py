@@ -52,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "bulk_route": frozenset({Role.INTAKE, Role.ADMIN}),
     "bulk_assign": frozenset({Role.SUPERVISOR}),
     "chase_cases": frozenset({Role.SECRETARIAT, Role.ADMIN}),
+    # Issue 14: reply templates (supervisors their unit's, the secretariat every one: below), the public FAQ.
+    "manage_reply_templates": frozenset({Role.SUPERVISOR, Role.SECRETARIAT}),
+    "manage_faq": frozenset({Role.SECRETARIAT}),
 }
 
 # Roles that see every case; everyone else sees the cases of their own unit.
@@ -258,3 +261,19 @@ def four_eyes_relaxed(unit_id: int | None, authors: frozenset[int], day: date) -
     from core.settings import get_setting
 
     return bool(get_setting("four_eyes_relaxed_for_one_person_units")) and not deciders(unit_id, authors, day)
+
+
+# ---------------------------------------------------------------- reply templates (issue 14, deliver 5)
+
+
+def reply_template_units(user: Any) -> list[int | None] | None:
+    """The units whose reply templates `user` keeps: None for all (the secretariat), else their own unit."""
+    if user.has_role(Role.SECRETARIAT):
+        return None
+    return [user.unit_id] if user.has_role(Role.SUPERVISOR) and user.unit_id is not None else []
+
+
+def may_manage_reply_template(user: Any, unit_id: int | None) -> bool:
+    """A template of `unit_id` (None: agency-wide, the secretariat's only)."""
+    units = reply_template_units(user)
+    return units is None or (unit_id is not None and unit_id in units)

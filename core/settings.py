@@ -76,6 +76,12 @@ SPECS: dict[str, SettingSpec] = {
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it")),
     "reopen_within_days": SettingSpec(30, "Calendar days after closure in which the petitioner may say the matter "
                                           "is not resolved and reopen the case", 0),
+    # Issue 14, deliver 5 (domain rule 24): the replies that must carry the legal-remedy notice, by outcome
+    # (refused: a decision the petitioner may appeal) or by category (the complaint category, or the category intake
+    # classified the case under), as codes separated by commas.
+    "remedy_notice_required_for": SettingSpec("refused", (
+        "Replies that must carry the legal-remedy notice before approval: outcomes (refused, met, explained, other) "
+        "and case categories, separated by commas")),
     "roc_dates": SettingSpec(False, "Show dates on the Chinese pages in the ROC calendar (民國 115/12/01) instead "
                                     "of ISO (2026-12-01); exports and English pages keep ISO"),
 }

@@ -10,6 +10,9 @@ def init_app(app: Flask) -> None:
     from feedback import api, cli, open311, tasks, views  # noqa: F401 - tasks registers the Celery tasks
 
     app.register_blueprint(views.bp)
+    from feedback import faq_views
+
+    app.register_blueprint(faq_views.bp)  # issue 14: the public FAQ and its editing by the secretariat
     smorest_api.register_blueprint(api.blp)
     # The JSON API uses no session cookie, so cross-site forgery cannot ride on one.
     csrf.exempt(api.blp)

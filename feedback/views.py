@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -37,8 +38,9 @@ def _submit_limit() -> str:
 
 
 def _accepted(response) -> bool:  # noqa: ANN001
-    """Only accepted submissions count against the limit (a refused form is corrected and sent again)."""
-    return response.status_code < 400
+    """Only accepted submissions count against the limit (a refused form is corrected and sent again; the FAQ
+    suggestions shown before submitting, issue 14, are not a submission)."""
+    return response.status_code < 400 and not g.get("faq_check")
 
 
 def _track_limit() -> str:
@@ -77,12 +79,13 @@ def too_many(error):  # noqa: ANN001
     return _render_channel_form(form, channel), 429
 
 
-def _render_channel_form(form: SubmissionForm, channel: Channel) -> str:
+def _render_channel_form(form: SubmissionForm, channel: Channel, suggestions: list | None = None) -> str:
     if form.attachments.data and any(f and getattr(f, "filename", None) for f in form.attachments.data):
         form.attachments.errors = [*form.attachments.errors, _("For your safety, please choose the files again.")]
     return render_template(
         "feedback/submission_form.html", form=form, channel=channel, channel_label=CHANNEL_LABELS[channel],
-        category_labels=CATEGORY_LABELS, limits=services.current_limits(),
+        category_labels=CATEGORY_LABELS, limits=services.current_limits(), suggestions=suggestions or [],
+        language="en" if str(get_locale() or "").startswith("en") else "zh_Hant_TW",
     )
 
 
@@ -90,6 +93,16 @@ def _channel_page(channel: Channel):
     form = SubmissionForm()
     status = 200
     if request.method == "POST":
+        if form.validate() and request.form.get("step") == "check":
+            # Issue 14: before submitting, the FAQ entries matching the subject, above the filled form; counted.
+            from feedback import faq
+
+            found = faq.suggestions(form.subject.data or "")
+            if found:
+                faq.count("shown")
+                db.session.commit()
+                g.faq_check = True
+                return _render_channel_form(form, channel, found), 200
         if form.validate():
             try:
                 # The form's own token: a double click or a reload of the POST finds the first submission.

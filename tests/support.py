@@ -180,8 +180,10 @@ def close_with_reply(app, db, *, email: str = "citizen@example.tw", outcome: str
     act(staff_client(app, "intake@example.tw"), number, "route", unit=unit)
     chief = staff_client(app, f"{unit.lower()}.chief@example.tw")
     act(chief, number, "assign", handler=f"{unit.lower()}.handler@example.tw")
-    act(staff_client(app, f"{unit.lower()}.handler@example.tw"), number, "draft-reply", body="答覆內容。",
-        outcome=outcome)
+    # A reply the quality check passes (issue 14): in the petitioner's language, with the remedy notice a refusal needs.
+    act(staff_client(app, f"{unit.lower()}.handler@example.tw"), number, "draft-reply",
+        body="Our reply." if language == "en" else "答覆內容。", outcome=outcome,
+        **({"remedy_notice": "1"} if outcome == "refused" else {}))
     answer = act(chief, number, "approve-reply")
     assert answer.status_code == 303, answer.text
     return number

@@ -71,6 +71,14 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     # Reply attachments (tests/test_reply_attachments.py): the unit attaches (no reply being written: 409, not denied).
     "reply_files.upload": ("POST", "/staff/cases/{case}/reply-files", UNIT, {}),
     "reply_files.staff_download": ("GET", "/staff/reply-files/{reply_file}", CASE_VIEWERS, {}),
+    # Reply templates (issue 14, tests/test_reply_quality.py): inserted by the unit (the case is not being handled
+    # yet: 409, not denied), kept by the unit's supervisor and the secretariat (empty forms change nothing).
+    "reply_templates.insert": ("POST", "/staff/cases/{case}/reply-template", UNIT, {}),
+    "reply_templates.index": ("POST", "/staff/reply-templates", {"supervisor", "secretariat"}, {}),
+    "reply_templates.edit": ("GET", "/staff/reply-templates/{reply_template}", {"supervisor", "secretariat"}, {}),
+    # The public FAQ's editing (issue 14, tests/test_faq.py): the secretariat's (an empty form changes nothing).
+    "faq.manage": ("POST", "/staff/faq", {"secretariat"}, {}),
+    "faq.edit": ("GET", "/staff/faq/{faq_entry}", {"secretariat"}, {}),
     "cases.case_action": ("POST", "/staff/cases/{case}/classify", {"intake", "admin"}, {}),
     "cases.attachment": ("GET", "/staff/attachments/{attachment}", CASE_VIEWERS, {}),
     "cases.request_identity": ("POST", "/staff/cases/{case}/identity-request", CASE_VIEWERS, {}),
@@ -178,7 +186,28 @@ def objects(app, db, smtp):  # noqa: ANN001
             "referral": db.session.scalar(sa.select(EthicsReferral.id)),
             "message": db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
             "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id)), "report": _report(db),
-            "reply_file": db.session.scalar(sa.select(ReplyAttachment.id))}
+            "reply_file": db.session.scalar(sa.select(ReplyAttachment.id)), "reply_template": _reply_template(db),
+            "faq_entry": _faq_entry(db)}
+
+
+def _faq_entry(db) -> int:  # noqa: ANN001
+    from feedback.faq import FaqEntry
+
+    entry = FaqEntry(category="", question_zh="q", answer_zh="a", question_en="", answer_en="", published=False)
+    db.session.add(entry)
+    db.session.commit()
+    return entry.id
+
+
+def _reply_template(db) -> int:  # noqa: ANN001
+    from cases.reply_templates import ReplyTemplate
+    from core.accounts.models import Unit
+
+    template = ReplyTemplate(unit_id=db.session.scalar(sa.select(Unit.id).where(Unit.code == "ROADS")),
+                             category="", title="t", body_zh="x", body_en="", remedy_notice=False, active=True)
+    db.session.add(template)
+    db.session.commit()
+    return template.id
 
 
 def _report(db) -> str:  # noqa: ANN001

@@ -293,6 +293,9 @@ SETTING_HELP = {
         "supervisor of the unit, no deputy, no supervisor of the parent unit); the timeline records it"),
     "reopen_within_days": _l("Calendar days after closure in which the petitioner may say the matter is not "
                              "resolved and reopen the case"),
+    "remedy_notice_required_for": _l("Replies that must carry the legal-remedy notice (administrative appeal, "
+                                     "state compensation) before approval: outcomes (refused, met, explained, other) "
+                                     "and case categories, separated by commas."),
     "roc_dates": _l("Show dates on the Chinese pages in the ROC (Minguo) calendar, as 115/12/01, instead of "
                     "2026-12-01; exports and English pages keep 2026-12-01"),
     "agency_address": _l("The agency's postal address, printed in the header of letters and slips"),
