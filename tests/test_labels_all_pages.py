@@ -51,10 +51,11 @@ MUST_VISIT = [
 PAGE_CAP = 120  # per role and language
 SKIP = re.compile(r"/logout|/attachments/|\.(csv|xlsx|pdf)$|^/staff/(statistics|satisfaction)\.")
 
-# Words a Chinese page may show in Latin letters: file formats, protocols, units of measure, the paper size.
+# Words a Chinese page may show in Latin letters: file formats, protocols and standards (Open311), units of measure,
+# the paper size.
 # "Authorization: Bearer" is the header other systems send, quoted on the tokens page.
 ZH_ALLOWED = re.compile(
-    r"\b(PDF|CSV|XLSX|Excel|Word|ODF|API|CLI|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
+    r"\b(PDF|CSV|XLSX|Excel|Word|ODF|Open311|API|CLI|SMS|TOTP|JSON|HTTP|HTTPS|URL|A4|MB|MiB|ID|DGPA|Authorization|Bearer)\b"
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 LINK = re.compile(r"https?://\S+")
