@@ -184,21 +184,6 @@ def _chased(d: Mapping[str, Any], e: Event) -> str | None:
     return _("Chased by the secretariat: %(names)s mailed", names=_names(p["name"] for p in d["supervisors"]))
 
 
-def _information_requested(d: Mapping[str, Any], e: Event) -> str | None:
-    if "question" not in d:
-        return None
-    return _("More information asked of the petitioner (answer by %(day)s): %(question)s",
-             day=_day(d.get("reply_by")), question=d["question"])
-
-
-def _information_received(d: Mapping[str, Any], e: Event) -> str | None:
-    if "paused_days" not in d:
-        return None
-    return _("The petitioner's answer was received on %(day)s: the clock stood still for %(days)s; due date "
-             "%(before)s → %(after)s", day=_day(d.get("answered_on")), days=_days(int(d["paused_days"])),
-             before=_day(d.get("due_before")), after=_day(d.get("due_after")))
-
-
 def _reopen(d: Mapping[str, Any], e: Event) -> str | None:
     if "reopened_as" not in d:
         return None
