@@ -78,7 +78,7 @@ def staff_home():
         glance=at_a_glance, home=home, case_url_prefix=url_for("cases.case_page", number="0")[:-1],
         route_unit_options=_unit_options(None) if home and home.sections and home.sections[0][0] == "intake" else "",
         may_register=can(current_user, "register_case"), may_see_outbox=can(current_user, "view_outbox"),
-        may_see_statistics=can(current_user, "view_statistics"),
+        may_see_statistics=can(current_user, "view_statistics"), may_see_analysis=can(current_user, "view_analysis"),
         may_manage_calendar=can(current_user, "manage_calendar"),
         may_see_satisfaction=can(current_user, "view_satisfaction"),
         may_use_ethics_desk=can(current_user, "ethics_desk"), may_see_access_log=can(current_user, "view_access_log"),

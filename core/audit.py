@@ -22,7 +22,8 @@ from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
 # What the log speaks of; the administration pages and the filter name them.
-ENTITIES = ("unit", "staff", "setting", "time_limit_class", "calendar_day", "questionnaire", "open311_client")
+ENTITIES = ("unit", "staff", "setting", "time_limit_class", "calendar_day", "questionnaire", "open311_client",
+            "periodic_analysis")
 
 
 class AuditEntry(db.Model):

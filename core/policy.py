@@ -55,6 +55,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Issue 14: reply templates (supervisors their unit's, the secretariat every one: below), the public FAQ.
     "manage_reply_templates": frozenset({Role.SUPERVISOR, Role.SECRETARIAT}),
     "manage_faq": frozenset({Role.SECRETARIAT}),
+    # The periodic analysis for the management meeting (rule 32): read by the secretariat and administrators, the
+    # adopted improvement proposals written by the secretariat, which prepares the meeting.
+    "view_analysis": frozenset({Role.SECRETARIAT, Role.ADMIN}),
+    "edit_analysis": frozenset({Role.SECRETARIAT}),
 }
 
 # Roles that see every case; everyone else sees the cases of their own unit.

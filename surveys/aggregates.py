@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy import case as when
-from sqlalchemy import func, select
 
 from core import exports
 from core.accounts.models import Unit
@@ -105,6 +105,11 @@ def by_month(start: date, end: date, unit_code: str | None = None) -> list[dict]
     else:
         month = func.strftime("%Y-%m", SurveyResponse.answered_on)
     return _grouped(month, start, end, unit_code)
+
+
+def by_year(start: date, end: date, unit_code: str | None = None) -> list[dict]:
+    """Per calendar year (the periodic analysis's history table, reports/analysis.py); keys are ints."""
+    return _grouped(cast(func.extract("year", SurveyResponse.answered_on), Integer), start, end, unit_code)
 
 
 def _grouped(key, start: date, end: date, unit_code: str | None) -> list[dict]:  # noqa: ANN001

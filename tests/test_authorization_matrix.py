@@ -89,6 +89,12 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "cases.decide_reveal": ("POST", "/staff/ethics/reveals/{reveal}", {"ethics"}, {}),
     "cases.open_referral": ("POST", "/staff/ethics/referrals/{referral}/open", {"ethics"}, {}),
     "cases.access_log": ("GET", "/staff/access-log", {"ethics", "admin"}, {}),
+    # The periodic analysis (issue 14, tests/test_analysis.py): read by the secretariat and administrators, the
+    # proposals written by the secretariat (an empty form saves nothing).
+    "reports.analysis_index": ("GET", "/staff/analysis", {"secretariat", "admin"}, {}),
+    "reports.analysis_page": ("GET", "/staff/analysis/2025", {"secretariat", "admin"}, {}),
+    "reports.analysis_xlsx": ("GET", "/staff/analysis/2025.xlsx", {"secretariat", "admin"}, {}),
+    "reports.analysis_proposals": ("POST", "/staff/analysis/2025/proposals", {"secretariat"}, {}),
     "reports.ethics_reports": ("GET", "/staff/ethics/reports", {"ethics"}, {}),
     "reports.ethics_report": ("GET", "/staff/ethics/reports/2026-10", {"ethics"}, {}),
     "reports.ethics_report_xlsx": ("GET", "/staff/ethics/reports/2026-10.xlsx", {"ethics"}, {}),

@@ -75,7 +75,7 @@ def _refused(form: Any, error: admin.FieldError | DomainError) -> None:
 ENTITY_LABELS = {
     "unit": _l("Unit"), "staff": _l("Staff"), "setting": _l("Setting"), "time_limit_class": _l("Time-limit class"),
     "calendar_day": _l("Office calendar"), "questionnaire": _l("Questionnaire"),
-    "open311_client": _l("Open311 client application"),
+    "open311_client": _l("Open311 client application"), "periodic_analysis": _l("Periodic analysis"),
 }
 ACTION_LABELS = {
     "create": _l("created"), "update": _l("changed"), "deactivate": _l("deactivated"),
