@@ -263,9 +263,12 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
     step("units")
     names = {uid: (code, name) for uid, code, name in db.session.execute(select(Unit.id, Unit.code, Unit.name))}
     per_unit = counts(lambda entity, _day: [entity.unit_id], start, end, today)
-    by_unit = sorted(((names.get(uid, ("", ""))[1], c, unit_satisfaction.get(names.get(uid, ("", ""))[0],
-                                                                              Satisfaction(minimum=minimum)))
-                      for (uid,), c in per_unit.items()), key=lambda row: (row[0] == "", row[0]))
+    by_code = {code: (name, per_unit.get((uid,), Counts())) for uid, (code, name) in names.items()}
+    by_code[""] = ("", per_unit.get((None,), Counts()))   # not routed yet: the intake's
+    # A unit with cases or with survey answers in the period (answers come after closing, maybe the period after).
+    shown = {names.get(uid, ("", ""))[0] for (uid,) in per_unit} | set(unit_satisfaction)
+    by_unit = sorted(((by_code[code][0], by_code[code][1], unit_satisfaction.get(code, Satisfaction(minimum=minimum)))
+                      for code in shown if code in by_code), key=lambda row: (row[0] == "", row[0]))
 
     step("channels")
     per_channel = counts(lambda entity, _day: [entity.channel], start, end, today)
@@ -520,7 +523,7 @@ def save_proposals(period: AnalysisPeriod, text: str, presented_on: date | None,
     if len(text) > PROPOSALS_MAX:
         raise DomainError(gettext("Write at most %(count)d characters.", count=PROPOSALS_MAX), 422)
     conflict = DomainError(gettext("Someone else saved the proposals for this period meanwhile. Their text is "
-                                   "shown below; copy yours again if it should replace it."), 409)
+                                   "shown below the form; save again to replace it with yours."), 409)
     row = adopted(period)
     if (row.version if row else None) != version:
         raise conflict

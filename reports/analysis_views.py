@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.clock import today
 from core.errors import DomainError
 from core.extensions import db
-from core.hygiene import BadInput, parse_date, parse_int
+from core.hygiene import DATE_MAX, BadInput, parse_date, parse_int
 from core.policy import can, require
 from reports import analysis
 from reports.models import PeriodicAnalysis
@@ -36,7 +36,8 @@ def analysis_index():
             error, status = str(exc), 400
         else:
             return redirect(url_for("reports.analysis_page", period=chosen.name), code=303)
-    kept = db.session.scalars(select(PeriodicAnalysis).order_by(PeriodicAnalysis.period.desc()).limit(40)).all()
+    kept = [(row, analysis.parse_period(row.period, DATE_MAX)) for row in db.session.scalars(
+        select(PeriodicAnalysis).order_by(PeriodicAnalysis.period.desc()).limit(40))]
     return render_template("reports/analysis_index.html", periods=analysis.recent_periods(today()), kept=kept,
                            error=error, typed=request.args.get("period", "")[:20]), status
 

@@ -229,7 +229,7 @@ def test_the_proposals_are_kept_audited_and_never_overwritten_unseen(app, db, cl
                                  .order_by(AuditEntry.id)).all()
     assert actions == ["create", "update"]
     index = first.get("/staff/analysis").text
-    assert 'href="/staff/analysis/2026-Q3#proposals"' in index
+    assert 'href="/staff/analysis/2026-Q3#proposals">2026 年第 3 季</a>' in index
     admin = staff_client(app, "admin@example.tw")
     audit = admin.get("/staff/admin/audit?entity=periodic_analysis&from=2026-11-01&to=2026-11-30")
     assert audit.status_code == 200 and "改善建議" in audit.text and "修正版" in audit.text
