@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPEN311_JURISDICTION_ID", "")
     app.register_blueprint(open311.bp)
     csrf.exempt(open311.bp)
+    from feedback import open311_admin
+
+    open311_admin.init_app(app)  # administrators issue and revoke the client applications' keys on the web
     app.cli.add_command(cli.open311_cli)
     app.cli.add_command(cli.feedback_cli)
     app.cli.add_command(cli.retention_cli)
