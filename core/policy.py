@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_time_limits": frozenset({Role.ADMIN}),
     "manage_questionnaires": frozenset({Role.ADMIN}),
     "view_audit_log": frozenset({Role.ADMIN}),
+    # Issue 14: the keys of the client applications that file requests through Open311.
+    "manage_open311_clients": frozenset({Role.ADMIN}),
     # The roles' homes (cases/homes.py): bulk route and assign (each case still checked by the state machine),
     # and the secretariat's chase (催辦) of a unit's open case.
     "bulk_route": frozenset({Role.INTAKE, Role.ADMIN}),

@@ -18,8 +18,15 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.blp)
     # Open311 GeoReport v2 (issue 14): the keyed POST carries no session cookie either.
     app.config.setdefault("OPEN311_JURISDICTION_ID", "")
-    app.register_blueprint(open311.bp)
+    # Registered with the API so that its routes are in the OpenAPI document, beside the JSON API's.
+    from feedback import open311_document
+
+    open311_document.register(smorest_api.spec)
+    smorest_api.register_blueprint(open311.bp)
     csrf.exempt(open311.bp)
+    from feedback import open311_admin
+
+    open311_admin.init_app(app)  # administrators issue and revoke the client applications' keys on the web
     app.cli.add_command(cli.open311_cli)
     app.cli.add_command(cli.feedback_cli)
     app.cli.add_command(cli.retention_cli)

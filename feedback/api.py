@@ -59,6 +59,21 @@ class SubmissionIn(Schema):
     language = fields.String(load_default=None, validate=validate.OneOf(["zh-TW", "en"]), metadata={
         "description": "Language of mail and reply; defaults to the Accept-Language choice."})
     attachments = fields.List(fields.Nested(AttachmentIn), load_default=list)
+    # Where the matter is (issue 14), as Open311's lat, long and address_string; feedback/rules.py checks them.
+    latitude = fields.Float(load_default=None, allow_none=True, metadata={
+        "minimum": -90, "maximum": 90,
+        "description": "Where the matter is: degrees north (WGS 84), given with `longitude` or not at all."})
+    longitude = fields.Float(load_default=None, allow_none=True, metadata={
+        "minimum": -180, "maximum": 180,
+        "description": "Where the matter is: degrees east (WGS 84), given with `latitude` or not at all."})
+    address_string = fields.String(load_default="", metadata={
+        "maxLength": rules.ADDRESS_MAX,
+        "description": "Where the matter is, in words (a street corner, a landmark); not the petitioner's "
+                       "`address`."})
+
+
+# The rules name the place's fields as Open311 does; the API's own names are the model's.
+_LOCATION_FIELDS = {"lat": "latitude", "long": "longitude"}
 
 
 class SubmissionAccepted(Schema):
@@ -153,6 +168,8 @@ class Submissions(MethodView):
             name=payload["name"], email=payload["email"], phone=payload["phone"], address=payload["address"],
             category=payload["category"], confidential=payload["confidential"], consent=payload["consent"],
             attachments=_decode(payload["attachments"]), sms_notices=payload["sms_notices"],
+            latitude=payload["latitude"], longitude=payload["longitude"],
+            address_string=payload["address_string"],
         )
         try:
             submission, _new = services.submit(data, language=language, source=Source.API,
@@ -160,7 +177,8 @@ class Submissions(MethodView):
                                                idempotency_key=_idempotency_key())
         except services.InvalidSubmission as exc:
             db.session.rollback()
-            abort(422, message=_("The submission has errors."), errors={"json": exc.errors})
+            abort(422, message=_("The submission has errors."),
+                  errors={"json": {_LOCATION_FIELDS.get(k, k): v for k, v in exc.errors.items()}})
         return {"id": submission.id, "status": "pending_verification",
                 "verification_expires_at": submission.verification_expires_at}
 

@@ -7,6 +7,9 @@ category and confidentiality) as attributes. A POST goes through feedback.servic
 JSON API (rules, e-mail verification, outbox, retries), so it answers with a `token`; once the petitioner confirms
 the mailed link, tokens/{token} gives the `service_request_id`, the case number.
 
+The routes are in the OpenAPI document (/api/v1/openapi.json) through flask-smorest; feedback/open311_document.py
+says what each takes and answers. They parse their own parameters, so the document changes nothing they do.
+
 What anyone may read: non-confidential cases only (and neither integrity complaints nor the ethics office's
 referrals), never the petitioner's name, address, e-mail or phone, nor the free text they wrote (the description
 and the subject may name people); the place only as coordinates rounded to 0.001° (about 100 m), never the address
@@ -22,9 +25,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Response, current_app, json, request
+from flask.views import MethodView
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_smorest import Blueprint
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -38,10 +43,14 @@ from core.clock import TAIPEI
 from core.db import utcnow
 from core.extensions import db
 from core.security import keyed_digest
+from feedback import open311_document as document
 from feedback import rules, services
 from feedback.open311_clients import client_for_key
 
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2", description=(
+    "Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) for city apps and aggregators: each route answers "
+    "in JSON or XML (`.json`, `.xml`) and in the reader's language (Accept-Language). Errors are lists of "
+    "`error`s {code, description}. Filing a request needs an `api_key`, which an administrator issues."))
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -50,7 +59,7 @@ MAX_REQUESTS = 1000  # the spec's default query limit: 90 days or the first 1000
 DEFAULT_SPAN = timedelta(days=90)
 PUBLIC_PRECISION = 3  # decimal places of a published coordinate: about 110 m
 TOKEN_PURPOSE = "open311-token"
-FMT = "<any(json, xml):fmt>"
+FMT = "<any(json, xml):format>"
 _LANGUAGES = {"zh-TW": "zh_Hant_TW", "en": "en"}
 # Lists in XML: the plural element holds one singular element per item.
 _ITEMS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format",
@@ -97,7 +106,7 @@ def answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
 
 
 def _fmt() -> str:
-    return (request.view_args or {}).get("fmt") or ("xml" if request.path.endswith(".xml") else "json")
+    return (request.view_args or {}).get("format") or ("xml" if request.path.endswith(".xml") else "json")
 
 
 @bp.errorhandler(Open311Error)
@@ -130,17 +139,18 @@ def _jurisdiction() -> None:
 # ---------------------------------------------------------------------------------------------- discovery, services
 
 
-@bp.get(f"/discovery.{FMT}")
-def discovery(fmt: str) -> Response:
+@bp.get(f"/discovery.{FMT}", parameters=[document.FORMAT])
+@bp.doc(**document.DISCOVERY)
+def discovery(format: str) -> Response:
     from flask import url_for
 
-    return answer(fmt, "discovery", {
+    return answer(format, "discovery", {
         "changeset": "2026-11-30T00:00:00+08:00",
         "contact": _("%(agency)s, through the petition system", agency=current_app.config["AGENCY_NAME"]),
         "key_service": _("Ask the agency's administrator for an api_key to file requests."),
         "endpoints": [{
             "specification": SPECIFICATION,
-            "url": url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0],
+            "url": url_for("open311.discovery", format="json", _external=True).rsplit("/", 1)[0],
             "changeset": "2026-11-30T00:00:00+08:00",
             "type": "production",
             "formats": list(FORMATS.values()),
@@ -194,18 +204,20 @@ def _definition(channel: str) -> dict[str, Any]:
     return {"service_code": channel, "attributes": attributes}
 
 
-@bp.get(f"/services.{FMT}", endpoint="services")
-def services_list(fmt: str) -> Response:
+@bp.get(f"/services.{FMT}", endpoint="services", parameters=[document.FORMAT])
+@bp.doc(**document.SERVICES)
+def services_list(format: str) -> Response:
     _jurisdiction()
-    return answer(fmt, "services", [_service(c.value) for c in Channel])
+    return answer(format, "services", [_service(c.value) for c in Channel])
 
 
-@bp.get(f"/services/<code>.{FMT}")
-def service_definition(code: str, fmt: str) -> Response:
+@bp.get(f"/services/<service_code>.{FMT}", parameters=[document.SERVICE_CODE, document.FORMAT])
+@bp.doc(**document.SERVICE_DEFINITION)
+def service_definition(service_code: str, format: str) -> Response:
     _jurisdiction()
-    if code not in {c.value for c in Channel}:
-        raise Open311Error(404, _("service_code not found: %(code)s", code=code))
-    return answer(fmt, "service_definition", _definition(code))
+    if service_code not in {c.value for c in Channel}:
+        raise Open311Error(404, _("service_code not found: %(code)s", code=service_code))
+    return answer(format, "service_definition", _definition(service_code))
 
 
 # ---------------------------------------------------------------------------------------------- tokens
@@ -224,8 +236,9 @@ def _submission_of(token: str) -> int | None:
     return int(match[1])
 
 
-@bp.get(f"/tokens/<token>.{FMT}")
-def token(token: str, fmt: str) -> Response:
+@bp.get(f"/tokens/<token>.{FMT}", parameters=[document.TOKEN_ID, document.FORMAT])
+@bp.doc(**document.TOKEN)
+def token(token: str, format: str) -> Response:
     _jurisdiction()
     submission_id = _submission_of(token)
     row = db.session.execute(
@@ -234,7 +247,7 @@ def token(token: str, fmt: str) -> Response:
     if row is None:
         raise Open311Error(404, _("token not found (or its confirmation link expired unused)."))
     # Until the petitioner confirms the mailed link there is no case yet: the token answers without a number.
-    return answer(fmt, "service_requests", [{"service_request_id": row.number or "", "token": token}])
+    return answer(format, "service_requests", [{"service_request_id": row.number or "", "token": token}])
 
 
 # ---------------------------------------------------------------------------------------------- requests: POST
@@ -413,15 +426,23 @@ def _get_requests(fmt: str) -> Response:
     return answer(fmt, "service_requests", _requests(rows))
 
 
-@bp.route(f"/requests.{FMT}", methods=["GET", "POST"], endpoint="requests")
-def requests_(fmt: str) -> Response:
-    return _post_request(fmt) if request.method == "POST" else _get_requests(fmt)
+@bp.route(f"/requests.{FMT}", endpoint="requests", parameters=[document.FORMAT])
+class Requests(MethodView):
+    @bp.doc(**document.GET_REQUESTS)
+    def get(self, format: str) -> Response:
+        return _get_requests(format)
+
+    @bp.doc(**document.POST_REQUEST)
+    def post(self, format: str) -> Response:
+        return _post_request(format)
 
 
-@bp.get(f"/requests/<service_request_id>.{FMT}", endpoint="request")
-def request_(service_request_id: str, fmt: str) -> Response:
+@bp.get(f"/requests/<service_request_id>.{FMT}", endpoint="request",
+        parameters=[document.SERVICE_REQUEST_ID, document.FORMAT])
+@bp.doc(**document.ONE_REQUEST)
+def request_(service_request_id: str, format: str) -> Response:
     _jurisdiction()
     rows = db.session.execute(_public_cases().where(Case.number == service_request_id)).all()
     if not rows:  # unknown and confidential alike
         raise Open311Error(404, _("service_request_id not found: %(id)s", id=service_request_id))
-    return answer(fmt, "service_requests", _requests(rows))
+    return answer(format, "service_requests", _requests(rows))

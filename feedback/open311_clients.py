@@ -5,12 +5,15 @@ recognisable prefix, shown once; the database keeps its SHA-256 digest."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from core import audit
 from core.db import utcnow
+from core.errors import DomainError
 from core.extensions import db
 from core.security import new_token, token_digest
 from feedback.models import Open311Client
@@ -20,15 +23,23 @@ NAME_MAX = 100
 LAST_USED_PRECISION = timedelta(minutes=1)  # a busy client does not write on every request
 
 
-class ClientError(ValueError):
-    pass
+class ClientError(DomainError):
+    """A name the service refuses: the administration page shows it next to the field, the command prints it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 400)
 
 
 def create_client(name: str, *, by=None) -> tuple[Open311Client, str]:  # noqa: ANN001 - a Staff, or None (CLI)
-    """A new client application and its key, which exists only here and is shown once. Audited."""
+    """A new client application and its key, which exists only here and is shown once. Audited.
+
+    Names need not be unique: while a key is replaced, the old and the new one may both carry the application's
+    name (the list tells them apart by number and date)."""
     name = " ".join((name or "").split())
     if not name or len(name) > NAME_MAX:
-        raise ClientError(f"the name must have 1 to {NAME_MAX} characters")
+        raise ClientError(_("The name must have 1 to %(n)d characters.", n=NAME_MAX))
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in name):  # a NUL, an escape, a bidi override
+        raise ClientError(_("The name may not contain control characters."))
     key = PREFIX + new_token()
     client = Open311Client(name=name, key_digest=token_digest(key), created_at=utcnow())
     db.session.add(client)

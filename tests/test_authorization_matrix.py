@@ -61,6 +61,10 @@ MATRIX: dict[str, tuple[str, str, set[str], dict]] = {
     "cases_admin.calendar_apply": ("POST", "/staff/admin/calendar/apply", {"admin"}, {}),
     "surveys_admin.questionnaires": ("POST", "/staff/admin/questionnaires", {"admin"}, {}),
     "surveys_admin.make_current": ("POST", "/staff/admin/questionnaires/1/make-current", {"admin"}, {}),
+    # Open311 client applications (issue 14, tests/test_open311_admin.py): an empty form issues nothing; the
+    # administrator's post revokes the fixture's key (the last actor to try).
+    "open311_admin.clients_page": ("POST", "/staff/admin/open311-clients", {"admin"}, {}),
+    "open311_admin.revoke": ("POST", "/staff/admin/open311-clients/{open311_client}/revoke", {"admin"}, {}),
     "cases.staff_home": ("GET", "/staff/", STAFF, {}),
     # The roles' homes (tests/test_role_homes.py): nothing selected, so nothing changes.
     "cases_home.bulk_route": ("POST", "/staff/bulk/route", {"intake", "admin"}, {}),
@@ -193,7 +197,15 @@ def objects(app, db, smtp):  # noqa: ANN001
             "message": db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
             "follow_up": db.session.scalar(sa.select(SurveyFollowUp.id)), "report": _report(db),
             "reply_file": db.session.scalar(sa.select(ReplyAttachment.id)), "reply_template": _reply_template(db),
-            "faq_entry": _faq_entry(db)}
+            "faq_entry": _faq_entry(db), "open311_client": _open311_client(db)}
+
+
+def _open311_client(db) -> int:  # noqa: ANN001
+    from feedback.open311_clients import create_client
+
+    client, _key = create_client("matrix app")
+    db.session.commit()
+    return client.id
 
 
 def _faq_entry(db) -> int:  # noqa: ANN001

@@ -164,6 +164,14 @@ API_BAD = [
     ({"attachments": [{"filename": "a.exe", "content_base64": base64.b64encode(EXE).decode()}]}, "attachments"),
     ({"language": "fr"}, "language"),
     ({"unexpected": 1}, "unexpected"),
+    # The place (issue 14): numbers in range, both or neither, a bounded description; named as the API names them.
+    ({"latitude": "north", "longitude": 121.5}, "latitude"),
+    ({"latitude": 25.05, "longitude": True}, "longitude"),
+    ({"latitude": 91, "longitude": 121.5}, "latitude"),
+    ({"latitude": 25.05, "longitude": -180.5}, "longitude"),
+    ({"latitude": 25.05}, "longitude"),
+    ({"longitude": 121.5, "latitude": None}, "latitude"),
+    ({"address_string": "中" * 301}, "address_string"),
 ]
 
 
@@ -174,6 +182,7 @@ def test_api_submission_errors_are_422_per_field(client, db, change, field):
     answer = client.post("/api/v1/submissions", json=body)
     assert answer.status_code == 422, answer.json
     assert field in answer.json["errors"]["json"]
+    assert all(answer.json["errors"]["json"][field]), answer.json  # a message, not only the field's name
     assert _submissions(db) == 0
 
 

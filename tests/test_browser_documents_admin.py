@@ -23,11 +23,14 @@ def agency(app, db, smtp):  # noqa: ANN001
     _case(app, db, unit="ROADS", handler="roads.handler@example.tw", subject="開放中的案件")
     runner = app.test_cli_runner()
     for args in (["calendar", "close", "2099-08-12", "--reason", "颱風停止上班"],
-                 ["settings", "set", "extension_max_count", "2"]):
+                 ["settings", "set", "extension_max_count", "2"], ["open311", "create-key", "舊版通報 app"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
+    revoked = result.output.split()[1]  # "client ID (NAME): api_key KEY"
+    assert runner.invoke(args=["open311", "revoke-key", revoked]).exit_code == 0
+    client = runner.invoke(args=["open311", "create-key", "台北通 app"]).output.split()[1]
     return {"letter": f"/staff/cases/{number}/letter", "unit": find_unit("ROADS").id,
-            "staff": find_staff("roads.handler@example.tw").id}
+            "staff": find_staff("roads.handler@example.tw").id, "open311_client": client}
 
 
 def _check(page, what: str, width: str, problems: list[str]) -> None:  # noqa: ANN001
@@ -53,7 +56,8 @@ def test_documents_notifications_and_administration_are_accessible_on_a_laptop_a
                    f"/staff/admin/units/{agency['unit']}", "/staff/admin/staff", "/staff/admin/staff/new",
                    f"/staff/admin/staff/{agency['staff']}", "/staff/admin/time-limits",
                    "/staff/admin/time-limits/ordinary", "/staff/admin/calendar", "/staff/admin/questionnaires",
-                   "/staff/admin/tokens", "/staff/admin/audit"]
+                   "/staff/admin/tokens", "/staff/admin/audit", "/staff/admin/open311-clients",
+                   f"/staff/admin/open311-clients/{agency['open311_client']}/revoke"]
     try:
         for width, (w, h) in WIDTHS.items():
             intake = people["intake@example.tw"][1]
@@ -93,6 +97,13 @@ def test_documents_notifications_and_administration_are_accessible_on_a_laptop_a
             admin.locator('form[aria-labelledby="add-day"] button[type="submit"]').click()
             admin.wait_for_load_state()
             _check(admin, "calendar preview", width, problems)
+            # A new Open311 key, shown once with its warning.
+            admin.goto(f"{live_server}/staff/admin/open311-clients")
+            admin.fill("#name", f"市府通報 app {width}")
+            admin.locator('form[aria-labelledby="new-client"] button[type="submit"]').click()
+            admin.wait_for_load_state()
+            assert admin.locator("#new-key").is_visible(), admin.content()[:2000]
+            _check(admin, "new Open311 key", width, problems)
     finally:
         for context, _page in people.values():
             context.close()

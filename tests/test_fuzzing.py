@@ -2,7 +2,10 @@
 
 (a) schemathesis generates requests from the app's own OpenAPI document (`/api/v1/openapi.json`), valid ones
     and ones that break the schema, and sends them to the WSGI app in process (no server), with the bearer
-    tokens of several members of staff so every staff endpoint is reached, half the time on a real case.
+    tokens of several members of staff so every staff endpoint is reached, half the time on a real case. The
+    document has Open311's routes too: their requests name a real case or token half the time, and a POST
+    carries a client application's real api_key (always when the request is valid, else half the time), so it
+    reaches the rules, the e-mail confirmation and the outbox behind the key.
 (b) hypothesis generates query strings for the staff pages' filters, the fields of the public forms (the
     three channels, tracking, the staff login, the survey form) and of the staff forms (every case action,
     registration by staff, the agency calendar).
@@ -42,9 +45,9 @@ from tests.test_staff_api import _tokens
 
 MODE = os.environ.get("FUZZ_EXAMPLES", "")
 FULL = MODE == "full"
-# Examples per API operation and generation mode, and per page or form. Full: 19 operations × 2 modes × 150
-# = 5,700 API requests, 8 staff pages × 300 = 2,400, 11 public targets × 300 = 3,300 and 4 × 300 = 1,200 staff
-# forms: 12,600 at most (hypothesis may stop a target early when it runs out of distinct inputs), so each test
+# Examples per API operation and generation mode, and per page or form. Full: 31 operations × 2 modes × 150
+# = 9,300 API requests, 8 staff pages × 300 = 2,400, 11 public targets × 300 = 3,300 and 4 × 300 = 1,200 staff
+# forms: 16,200 at most (hypothesis may stop a target early when it runs out of distinct inputs), so each test
 # asserts a share, and the shares add up to 10,000.
 API_EXAMPLES = 150 if FULL else int(MODE) if MODE.isdigit() else 6
 PAGE_EXAMPLES = 300 if FULL else int(MODE) if MODE.isdigit() else 20
@@ -151,27 +154,51 @@ def test_the_api_never_answers_5xx_nor_leaves_partial_rows(fuzz_app, db, capsys)
     numbers = _seed_cases(fuzz_app, db)
     tokens = _tokens(db, *AGENCY_STAFF)
     identities = [*tokens.values(), {}]  # every role, and nobody (401)
+    # Open311: a client application's key, and the tokens of the seeded cases' submissions.
+    from cases.models import Case
+    from feedback.open311 import token_for
+    from feedback.open311_clients import create_client
+
+    _client, api_key = create_client("fuzz app")
+    db.session.commit()
+    real = {"number": numbers, "service_request_id": numbers,
+            "token": [token_for(i) for i in db.session.scalars(sa.select(Case.submission_id))]}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 19, [op.label for op in operations]
+    assert len(operations) >= 31, [op.label for op in operations]
+    open311_post = "POST /open311/v2/requests.{format}"
+    assert open311_post in {op.label for op in operations}
+    past_the_key: Counter[int] = Counter()  # the statuses of Open311 POSTs that carried the real key
     watch = Watch(fuzz_app)
     try:
         for operation in operations:
-            has_number = "{number}" in operation.path
+            named = [name for name in real if "{" + name + "}" in operation.path]
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 strategy = operation.as_strategy(generation_mode=mode)
 
-                def body(data: st.DataObject, operation=operation, strategy=strategy, has_number=has_number) -> None:  # noqa: ANN001
+                def body(data: st.DataObject, operation=operation, strategy=strategy, named=named,  # noqa: ANN001
+                         valid=mode == GenerationMode.POSITIVE) -> None:
                     case = data.draw(strategy, label="case")
                     identity = data.draw(st.sampled_from(identities), label="identity")
-                    if has_number and data.draw(st.booleans(), label="a real case"):
-                        case.path_parameters = {**case.path_parameters, "number": data.draw(st.sampled_from(numbers))}
-                    watch.check(operation.label, operation.method, lambda: case.call(headers=identity).status_code)
+                    for name in named:
+                        if data.draw(st.booleans(), label=f"a real {name}"):
+                            case.path_parameters = {**case.path_parameters,
+                                                    name: data.draw(st.sampled_from(real[name]))}
+                    keyed = (operation.label == open311_post and isinstance(case.body, dict)
+                             and (valid or data.draw(st.booleans(), label="the real api_key")))
+                    if keyed:
+                        case.body = {**case.body, "api_key": api_key}
+                    status = watch.check(operation.label, operation.method,
+                                         lambda: case.call(headers=identity).status_code)
+                    if keyed:
+                        past_the_key[status] += 1
 
                 explore(API_EXAMPLES, body)
         _report(capsys, "API fuzz", watch, started)
         assert set(watch.sent) == {op.label for op in operations}
         assert watch.total >= API_SHARE, watch.total
+        # The real key got the POSTs past the key check, to the rules and the outbox behind it.
+        assert past_the_key and 403 not in past_the_key, past_the_key
     finally:
         watch.close()
 

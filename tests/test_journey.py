@@ -118,3 +118,22 @@ def test_once_closed_the_tracking_page_shows_the_reply(app, client, smtp, db):
     html = client.post("/track", data={"csrf_token": csrf_token(page.text), "case_number": number,
                                        "access_code": code}).text
     assert "路燈已於今日修復。" in html and "已結案" in html
+
+
+def test_an_api_submission_carries_its_place_to_the_staff_case_page(app, client, smtp, db):
+    from tests.support import make_agency, staff_client
+
+    make_agency(db)
+    answer = client.post("/api/v1/submissions", json={
+        "channel": "petition", "name": "王小明", "email": "citizen@example.tw", "subject": "路燈不亮",
+        "body": "中山路二段與南京東路口的路燈已經三天沒有亮，晚上行人很危險。", "consent": True,
+        "latitude": 25.052, "longitude": "121.5201", "address_string": "中山路二段100號前",
+    })
+    assert answer.status_code == 202, answer.json
+    confirm(client, smtp.only_link_to("citizen@example.tw"))
+    number = re.search(r"案件編號：(\d+)", smtp.text(smtp.last_to("citizen@example.tw"))).group(1)
+
+    page = staff_client(app, "intake@example.tw").get(f"/staff/cases/{number}").text
+    assert "事件地點" in page and "中山路二段100號前" in page
+    assert "北緯 25.052°、東經 121.5201°" in page
+    assert "https://www.openstreetmap.org/?mlat=25.052&amp;mlon=121.5201" in page

@@ -38,6 +38,7 @@ MUST_VISIT = [
     "/staff/admin/units",
     "/staff/admin/audit",
     "/staff/admin/questionnaires",
+    "/staff/admin/open311-clients",
     "/staff/statistics",
     "/staff/satisfaction",
     "/staff/notifications",
@@ -148,6 +149,7 @@ def _people_data() -> list[str]:
     from core.accounts.models import ApiToken, Staff, Unit
     from core.extensions import db
     from core.settings import Setting
+    from feedback.models import Open311Client
     from surveys.models import SurveyFollowUp, SurveyResponse
 
     columns = [
@@ -163,6 +165,7 @@ def _people_data() -> list[str]:
         Unit.name,
         Unit.code,
         ApiToken.name,
+        Open311Client.name,
         models.Reply.body,
         models.Reply.return_reason,
         models.Reply.document_number,
@@ -251,6 +254,10 @@ def _seed(app) -> None:  # noqa: ANN001
     _run(app, "demo", "seed")
     _run(app, "demo", "cases")
     _run(app, "demo", "surveys")
+    # Open311 client applications, one of them revoked: their page shows each state in words.
+    _run(app, "open311", "create-key", "台北通 app")
+    old = _run(app, "open311", "create-key", "舊版通報 app").output.split()[1]  # "client ID (NAME): api_key KEY"
+    _run(app, "open311", "revoke-key", old)
 
 
 def _visit_key(path: str, query: str, case_states: dict[str, tuple[str, bool]]) -> tuple | None:
