@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.support import make_agency, table_count
-from tests.test_browser import browser, live_server, serious_violations  # noqa: F401 - the fixtures
+from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
 from tests.test_browser_homes import WIDTHS, _fits, _too_wide
 
 ENTRIES = [
@@ -205,3 +205,21 @@ def test_the_suggestion_step_works_without_javascript(browser, live_server, entr
         assert table_count(db, Submission) == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_pages_the_staff_home_now_leads_to_are_accessible(browser, live_server, entries, width):  # noqa: F811
+    """The secretariat follows the home's links to the FAQ entries and the reply templates."""
+    context, page = _context(browser, width, "zh-TW", live_server)
+    problems: list[str] = []
+    try:
+        log_in(page, live_server, "secretariat@example.tw")
+        for name in ("業務問與答管理", "答覆範本（常見問答集）"):
+            page.goto(f"{live_server}/staff/")
+            page.get_by_role("link", name=name, exact=True).click()
+            page.wait_for_load_state()
+            assert page.get_by_role("heading", level=1, name=re.compile(name[:4])).is_visible(), name
+            _look(page, f"{name} {width}", problems)
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
