@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cases import reply_templates
+from cases.labels import CATEGORY_LABELS
 from cases.reply_templates import PLACEHOLDERS, ReplyTemplate, TemplateInvalid
 from cases.workflow import TransitionRefused, check
 from core.accounts.models import Unit
@@ -50,7 +51,7 @@ def _page(template: ReplyTemplate | None, values: dict, errors: dict, status: in
     units = [u for u in _units() if may_manage_reply_template(current_user, u.id)]
     return render_template(
         "cases/reply_templates.html", templates=reply_templates.manageable(current_user), template=template,
-        values=values, errors=errors, units=units, placeholders=PLACEHOLDERS,
+        values=values, errors=errors, units=units, placeholders=PLACEHOLDERS, category_labels=CATEGORY_LABELS,
         agency_wide=may_manage_reply_template(current_user, None)), status
 
 

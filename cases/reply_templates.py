@@ -29,7 +29,7 @@ TEXT_MAX = 10_000
 
 # The placeholders a template may use, with what each becomes (shown on the management page).
 PLACEHOLDERS = {
-    "greeting": _l("the greeting: the petitioner's name and 您好, or Dear name (without the name for a "
+    "greeting": _l("the greeting in the reply's language, with the petitioner's name (without it for a "
                    "confidential case or an unnamed petitioner)"),
     "case_number": _l("the case number"),
     "subject": _l("the subject the petitioner wrote"),
@@ -143,7 +143,8 @@ def save(user: Staff, template: ReplyTemplate | None, form: dict) -> ReplyTempla
 
     errors: dict[str, str] = {}
     title = (form.get("title") or "").strip()
-    category = (form.get("category") or "").strip()
+    # The form offers the complaint categories to choose (by their labels) and the intake topic to type.
+    category = (form.get("category") or "").strip() or (form.get("topic") or "").strip()
     body_zh = (form.get("body_zh") or "").replace("\x00", "").strip()
     body_en = (form.get("body_en") or "").replace("\x00", "").strip()
     unit_code = (form.get("unit") or "").strip().upper()

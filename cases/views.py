@@ -82,6 +82,8 @@ def staff_home():
         may_manage_calendar=can(current_user, "manage_calendar"),
         may_see_satisfaction=can(current_user, "view_satisfaction"),
         may_use_ethics_desk=can(current_user, "ethics_desk"), may_see_access_log=can(current_user, "view_access_log"),
+        may_keep_reply_templates=can(current_user, "manage_reply_templates"),
+        may_edit_faq=can(current_user, "manage_faq"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import re
 
@@ -187,6 +188,49 @@ def close_with_reply(app, db, *, email: str = "citizen@example.tw", outcome: str
     answer = act(chief, number, "approve-reply")
     assert answer.status_code == 303, answer.text
     return number
+
+
+# ---------------------------------------------------------------- the petitioner after the receipt
+
+_tracking_addresses = itertools.count(1)
+
+
+def tracking_client(app):  # noqa: ANN001, ANN201
+    """A client from an address of its own: the tracking rate limit is not what the tests using it are about."""
+    n = next(_tracking_addresses)
+    return client_from(app, f"10.77.{n // 256 % 256}.{n % 256}")
+
+
+def access_code(smtp, email: str = "citizen@example.tw") -> str:  # noqa: ANN001
+    """The access code, from the receipt mail (in either language)."""
+    for message in smtp.to(email):
+        found = re.search(r"(?:查詢密碼：|Access code: )([A-Z0-9]+)", smtp.text(message))
+        if found:
+            return found.group(1)
+    raise AssertionError("no receipt mail")
+
+
+def case_by_number(db, number: str):  # noqa: ANN001, ANN201
+    """The case as the database has it now (what the requests changed, not the session's copy)."""
+    from cases.models import Case
+
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Case).where(Case.number == number))
+
+
+def add_information(app, number: str, code: str, message: str = "補充：破損處在公車站牌旁。", attachments=(),  # noqa: ANN001, ANN201
+                    **headers):  # noqa: ANN003
+    """The petitioner adds information (and files, as (name, bytes)) to their case through the API."""
+    return tracking_client(app).post("/api/v1/track/messages", headers=headers, json={
+        "case_number": number, "access_code": code, "message": message,
+        "attachments": [{"filename": name, "content_base64": base64.b64encode(data).decode()}
+                        for name, data in attachments]})
+
+
+def reopen(app, number: str, code: str, reason: str = "路燈隔天又不亮了。", **headers):  # noqa: ANN001, ANN003, ANN201
+    """The petitioner asks through the API to reopen their answered case ("not resolved")."""
+    return tracking_client(app).post("/api/v1/track/reopen", json={"case_number": number, "access_code": code,
+                                                                   "reason": reason}, headers=headers)
 
 
 def survey_link(smtp, email: str) -> str:  # noqa: ANN001

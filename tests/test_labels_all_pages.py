@@ -4,7 +4,8 @@ satisfaction, notifications, calendar, access log, outbox, letters), in zh-TW an
 on a raw code (a state, channel, limit class, action, ground, setting key: any snake_case word), on
 True/False/None, on English words on a Chinese page and on Chinese characters on an English page, once
 people's data (petitioners' names, subjects and bodies, staff and unit names, replies, reasons typed by
-staff, the agency's name and document-number prefix, …) is set aside."""
+staff, the agency's name and document-number prefix, …) is set aside, and what the page marks translate="no"
+(the reply templates' placeholders, typed as shown in either language)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ MUST_VISIT = [
     "/staff/ethics",
     "/staff/follow-ups",
     "/staff/account",
+    "/staff/reply-templates",
+    "/staff/faq",
 ]
 PAGE_CAP = 120  # per role and language
 SKIP = re.compile(r"/logout|/attachments/|\.(csv|xlsx|pdf)$|^/staff/(statistics|satisfaction)\.")
@@ -87,7 +90,8 @@ class PageText(HTMLParser):
                 self._skip.append(tag)
             return
         lang = values.get("lang")
-        if tag in ("script", "style") or (tag != "html" and lang and lang[:2] != self.page_lang[:2]):
+        if tag in ("script", "style") or (tag != "html" and lang and lang[:2] != self.page_lang[:2]) or \
+                values.get("translate") == "no":
             self._skip.append(tag)
             return
         for name in VISIBLE_ATTRIBUTES:

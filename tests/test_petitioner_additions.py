@@ -4,37 +4,23 @@ case) is told; the staff page lists the additions; the petitioner's timeline say
 
 from __future__ import annotations
 
-import base64
 import io
-import itertools
 import re
 
 import sqlalchemy as sa
 
-from tests.support import act, client_from, close_with_reply, csrf_token, make_agency, register_case, staff_client
+from tests.support import (
+    access_code,
+    act,
+    add_information,
+    close_with_reply,
+    csrf_token,
+    make_agency,
+    register_case,
+    staff_client,
+    tracking_client,
+)
 from tests.test_bad_input import EXE, PDF
-
-_addresses = itertools.count(1)
-
-
-def _client(app):  # noqa: ANN001, ANN202
-    n = next(_addresses)
-    return client_from(app, f"10.78.{n // 256 % 256}.{n % 256}")
-
-
-def _code(smtp, email: str = "citizen@example.tw") -> str:  # noqa: ANN001
-    for message in smtp.to(email):
-        found = re.search(r"(?:查詢密碼：|Access code: )([A-Z0-9]+)", smtp.text(message))
-        if found:
-            return found.group(1)
-    raise AssertionError("no receipt mail")
-
-
-def _add(app, number: str, code: str, message: str = "補充：破損處在公車站牌旁。", attachments=(), **headers):  # noqa: ANN001, ANN003, ANN202
-    return _client(app).post("/api/v1/track/messages", headers=headers, json={
-        "case_number": number, "access_code": code, "message": message,
-        "attachments": [{"filename": name, "content_base64": base64.b64encode(data).decode()}
-                        for name, data in attachments]})
 
 
 def _assigned_case(app, db):  # noqa: ANN001, ANN202
@@ -49,10 +35,10 @@ def test_an_addition_with_an_attachment_reaches_the_case_page_and_the_handler(ap
 
     make_agency(db)
     number = _assigned_case(app, db)
-    code = _code(smtp)
+    code = access_code(smtp)
     smtp.clear()
 
-    answer = _add(app, number, code, attachments=[("../照片<script>.pdf", PDF)])
+    answer = add_information(app, number, code, attachments=[("../照片<script>.pdf", PDF)])
     assert answer.status_code == 201, answer.text
     assert answer.json["case_number"] == number and answer.json["attachments"] == 1
 
@@ -72,7 +58,7 @@ def test_an_addition_with_an_attachment_reaches_the_case_page_and_the_handler(ap
     # The staff timeline has the whole text; the petitioner's only that they added information.
     timeline = page.split('id="timeline-h"', 1)[1]
     assert "補充：破損處在公車站牌旁。" in timeline
-    tracked = _client(app).post("/api/v1/track", json={"case_number": number, "access_code": code}).json
+    tracked = tracking_client(app).post("/api/v1/track", json={"case_number": number, "access_code": code}).json
     assert tracked["events"][-1]["kind"] == "added_information"
     assert "補充了資料" in tracked["events"][-1]["text"] and "公車站牌" not in str(tracked)
 
@@ -81,13 +67,13 @@ def test_who_is_told_unassigned_and_unrouted(app, db, smtp):
     make_agency(db)
     unrouted = register_case(db, email="a@example.tw").number
     routed = register_case(db, email="b@example.tw").number
-    codes = {"a": _code(smtp, "a@example.tw"), "b": _code(smtp, "b@example.tw")}
+    codes = {"a": access_code(smtp, "a@example.tw"), "b": access_code(smtp, "b@example.tw")}
     act(staff_client(app, "intake@example.tw"), routed, "route", unit="ROADS")
     smtp.clear()
-    assert _add(app, unrouted, codes["a"]).status_code == 201  # not routed: intake
+    assert add_information(app, unrouted, codes["a"]).status_code == 201  # not routed: intake
     assert smtp.to("intake@example.tw") and not smtp.to("roads.chief@example.tw")
     smtp.clear()
-    assert _add(app, routed, codes["b"]).status_code == 201  # routed, nobody assigned: the unit's supervisor
+    assert add_information(app, routed, codes["b"]).status_code == 201  # routed, nobody assigned: the unit's supervisor
     assert smtp.to("roads.chief@example.tw") and not smtp.to("intake@example.tw")
 
 
@@ -96,8 +82,8 @@ def test_from_the_tracking_page_after_the_code_check(app, db, smtp):
 
     make_agency(db)
     number = _assigned_case(app, db)
-    code = _code(smtp)
-    visitor = _client(app)
+    code = access_code(smtp)
+    visitor = tracking_client(app)
     page = visitor.post("/track", data={"csrf_token": csrf_token(visitor.get("/track").text), "case_number": number,
                                         "access_code": code})
     assert page.status_code == 200 and 'id="add-heading"' in page.text and 'id="reopen-heading"' not in page.text
@@ -121,7 +107,7 @@ def test_from_the_tracking_page_after_the_code_check(app, db, smtp):
     assert refused.status_code == 400 and "不是可接受的檔案類型" in refused.text and "第二次" in refused.text
 
     # Another browser, without the code check: nothing is added.
-    stranger = _client(app)
+    stranger = tracking_client(app)
     token = csrf_token(stranger.get("/track").text)
     assert stranger.post("/track/messages", data={"csrf_token": token, "case_number": number,
                                                   "message": "x"}).status_code == 404
@@ -131,10 +117,10 @@ def test_from_the_tracking_page_after_the_code_check(app, db, smtp):
 def test_a_closed_case_is_refused_pointing_to_reopen(app, db, smtp):
     make_agency(db)
     number = close_with_reply(app, db)
-    answer = _add(app, number, _code(smtp))
+    answer = add_information(app, number, access_code(smtp))
     assert answer.status_code == 409 and "重啟" in answer.json["message"]
-    english = _client(app).post("/api/v1/track/messages", headers={"Accept-Language": "en"},
-                                json={"case_number": number, "access_code": _code(smtp), "message": "more"})
+    english = tracking_client(app).post("/api/v1/track/messages", headers={"Accept-Language": "en"}, json={
+        "case_number": number, "access_code": access_code(smtp), "message": "more"})
     assert english.status_code == 409 and "reopen" in english.json["message"]
 
 
@@ -143,22 +129,22 @@ def test_wrong_code_limits_nul_and_huge_input(app, db, smtp):
 
     make_agency(db)
     number = _assigned_case(app, db)
-    code = _code(smtp)
-    wrong = _add(app, number, "WRONGCODE123")
-    tracking = _client(app).post("/api/v1/track", json={"case_number": number, "access_code": "WRONGCODE123"})
+    code = access_code(smtp)
+    wrong = add_information(app, number, "WRONGCODE123")
+    tracking = tracking_client(app).post("/api/v1/track", json={"case_number": number, "access_code": "WRONGCODE123"})
     assert wrong.status_code == tracking.status_code == 404 and wrong.json["message"] == tracking.json["message"]
 
-    assert _add(app, number, code, "").status_code == 422
-    assert _add(app, number, code, "x" * 10_001).status_code == 422
-    nul = _add(app, number, code, "補充\x00資料")
+    assert add_information(app, number, code, "").status_code == 422
+    assert add_information(app, number, code, "x" * 10_001).status_code == 422
+    nul = add_information(app, number, code, "補充\x00資料")
     assert nul.status_code in (400, 422) and "NUL" in nul.json["message"]
-    too_many = _add(app, number, code, attachments=[(f"{i}.pdf", PDF) for i in range(6)])
+    too_many = add_information(app, number, code, attachments=[(f"{i}.pdf", PDF) for i in range(6)])
     assert too_many.status_code == 422 and "attachments" in too_many.json["errors"]["json"]
-    big = _add(app, number, code, attachments=[("big.pdf", PDF + b"0" * (5 * 1024 * 1024))])
+    big = add_information(app, number, code, attachments=[("big.pdf", PDF + b"0" * (5 * 1024 * 1024))])
     assert big.status_code == 422 and "5 MB" in str(big.json["errors"])
-    bad_base64 = _add(app, number, code, attachments=[("a.pdf", b"")])
+    bad_base64 = add_information(app, number, code, attachments=[("a.pdf", b"")])
     assert bad_base64.status_code == 422
-    huge = _client(app).post("/api/v1/track/messages", data=b"{" + b" " * (31 * 1024 * 1024) + b"}",
-                             content_type="application/json")
+    huge = tracking_client(app).post("/api/v1/track/messages", data=b"{" + b" " * (31 * 1024 * 1024) + b"}",
+                                     content_type="application/json")
     assert huge.status_code == 413
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PetitionerMessage)) == 0

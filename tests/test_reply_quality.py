@@ -190,3 +190,28 @@ def test_templates_are_kept_by_supervisors_for_their_unit_and_by_the_secretariat
     assert ours.title == "查復（修）" and not ours.active
     handler = staff_client(app, "roads.handler@example.tw")
     assert handler.get("/staff/reply-templates").status_code == 403
+
+
+def test_a_templates_category_is_a_complaint_category_chosen_by_its_label_or_an_intake_topic(app, db):
+    """No code to type or read: the complaint categories are offered by name; an intake topic is typed as is."""
+    from cases.reply_templates import ReplyTemplate
+
+    make_agency(db)
+    chief = staff_client(app, "roads.chief@example.tw")
+    page = chief.get("/staff/reply-templates").text
+    assert '<option value="integrity" >廉政或違法失職</option>' in page and "integrity、" not in page
+    token = csrf_token(page)
+    chosen = {"廉政": {"category": "integrity", "topic": ""}, "路燈": {"category": "", "topic": "路燈"}}
+    for title, fields in chosen.items():
+        assert chief.post("/staff/reply-templates", data={"csrf_token": token, "title": title, "unit": "ROADS",
+                                                          "body_zh": "已查復。", "active": "1", **fields}
+                          ).status_code == 303
+    saved = dict(db.session.execute(sa.select(ReplyTemplate.title, ReplyTemplate.category)).all())
+    assert saved == {"廉政": "integrity", "路燈": "路燈"}
+    listing = html.unescape(chief.get("/staff/reply-templates").text)
+    assert "<td>廉政或違法失職</td>" in listing and "<td>路燈</td>" in listing and ">integrity<" not in listing
+    ids = dict(db.session.execute(sa.select(ReplyTemplate.title, ReplyTemplate.id)).all())
+    coded = chief.get(f"/staff/reply-templates/{ids['廉政']}").text
+    assert '<option value="integrity" selected>' in coded and 'id="topic" name="topic" maxlength="60" value=""' in coded
+    topic = html.unescape(chief.get(f"/staff/reply-templates/{ids['路燈']}").text)
+    assert 'value="integrity" selected' not in topic and 'name="topic" maxlength="60" value="路燈"' in topic

@@ -298,3 +298,33 @@ def test_statistics_count_the_cases_still_waiting_for_intake_past_their_routing_
     total = sum(int(dict(zip(header, r, strict=True))["逾分文期限尚未分文"]) for r in rows)
     assert total == 1 and late.routing_due_on < day
     assert "逾分文期限尚未分文" in secretariat.get("/staff/statistics").text
+
+
+def test_the_home_leads_to_the_reply_templates_and_the_faq_for_whoever_may_keep_them(app, db):
+    """Issue 14's staff pages are reached from the home, by the people the policy lets in, in their language."""
+    from core.policy import can
+    from tests.support import AGENCY_STAFF
+
+    make_agency(db)
+    links = {"/staff/reply-templates": ("manage_reply_templates", "答覆範本（常見問答集）", "Reply templates"),
+             "/staff/faq": ("manage_faq", "業務問與答管理", "FAQ entries")}
+    shown: dict[str, set[str]] = {path: set() for path in links}
+    for email in AGENCY_STAFF:
+        client = staff_client(app, email)
+        home = client.get("/staff/").text
+        for path, (action, chinese, _english) in links.items():
+            offered = f'href="{path}"' in home
+            assert offered == can(_staff(email), action), (email, path)
+            if offered:
+                shown[path].add(email)
+                assert f'<a href="{path}">{chinese}</a>' in home, (email, path)
+            # The link is there exactly when the page opens.
+            assert client.get(path).status_code == (200 if offered else 403), (email, path)
+    assert shown["/staff/faq"] == {"secretariat@example.tw"}
+    assert shown["/staff/reply-templates"] == {"secretariat@example.tw", "roads.chief@example.tw",
+                                               "parks.chief@example.tw"}
+    secretariat = staff_client(app, "secretariat@example.tw")
+    secretariat.get("/language/en")
+    home = secretariat.get("/staff/").text
+    for path, (_action, _chinese, english) in links.items():
+        assert f'<a href="{path}">{english}</a>' in home
