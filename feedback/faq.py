@@ -101,7 +101,15 @@ class FaqSuggestionDay(db.Model):
 # ------------------------------------------------------------------ search
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[^\W_]{2,}")
+# Other words: three letters or more and not a common English word, which would match inside others ("in" in
+# "parking", "the" in "there") and suggest entries that only share the grammar.
+_WORD = re.compile(r"[^\W_]{3,}")
+_STOP_WORDS = frozenset({
+    "the", "and", "for", "with", "out", "from", "that", "this", "these", "those", "how", "what", "when", "where",
+    "which", "who", "why", "can", "could", "not", "are", "was", "were", "you", "your", "our", "have", "has", "had",
+    "does", "did", "into", "about", "there", "their", "them", "they", "but", "all", "any", "get", "got", "its",
+    "may", "might", "should", "would", "will", "please",
+})
 
 
 def terms_of(query: str) -> list[str]:
@@ -112,7 +120,7 @@ def terms_of(query: str) -> list[str]:
     terms = [query]
     for run in _CJK_RUN.findall(query):
         terms += [run] if len(run) <= 2 else [run[i:i + 2] for i in range(len(run) - 1)]
-    terms += [w for w in _WORD.findall(_CJK_RUN.sub(" ", query))]
+    terms += [w for w in _WORD.findall(_CJK_RUN.sub(" ", query)) if w.lower() not in _STOP_WORDS]
     seen: dict[str, None] = {}
     for term in terms:
         seen.setdefault(term.lower(), None)

@@ -40,6 +40,12 @@ def test_faq_search_finds_chinese_text_without_spaces_and_english_words(app, db,
     english = client.get("/faq", query_string={"q": "street light"}, headers={"Cookie": "lang=en"})
     assert "street light" in html.unescape(english.text)
     assert client.get("/faq", query_string={"q": "%_\\"}).status_code == 200
+    # English words are whole words of three letters or more, not the grammar ("in" would match "parking").
+    from feedback.faq import terms_of
+
+    assert terms_of("Street light out in front of my house") == [
+        "street light out in front of my house", "street", "light", "front", "house"]
+    assert "公園開放時間？" not in html.unescape(client.get("/faq", query_string={"q": "is it in the"}).text)
 
 
 def test_the_faq_is_linked_from_the_home_page_and_shown_in_english(app, db, client):
