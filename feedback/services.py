@@ -57,6 +57,11 @@ def _validated(data: rules.SubmissionInput, *, staff: bool, name_required: bool 
     return data
 
 
+def validate(data: rules.SubmissionInput, *, name_required: bool = False) -> None:
+    """The citizen's letter checked as `submit` will check it, without keeping anything (the FAQ step, issue 14)."""
+    _validated(data, staff=False, name_required=name_required)
+
+
 def _new_submission(data: rules.SubmissionInput, *, language: str, source: Source) -> Submission:
     submission = Submission(
         channel=data.channel, category=data.category, confidential=data.confidential,

@@ -95,8 +95,14 @@ def _channel_page(channel: Channel):
     if request.method == "POST":
         if form.validate() and request.form.get("step") == "check":
             # Issue 14: before submitting, the FAQ entries matching the subject, above the filled form; counted.
+            # The letter is checked first, so that its errors are not told only after the suggestions.
             from feedback import faq
 
+            try:
+                services.validate(form.to_input(channel), name_required=True)
+            except services.InvalidSubmission as exc:
+                form.show_errors(exc.errors)
+                return _render_channel_form(form, channel), 400
             found = faq.suggestions(form.subject.data or "")
             if found:
                 faq.count("shown")

@@ -114,3 +114,8 @@ def test_the_intake_form_suggests_matching_entries_before_submitting_and_counts_
     assert db.session.scalar(sa.select(FaqSuggestionDay.shown)) == 1
     counts = staff_client(app, "secretariat@example.tw").get("/staff/faq").text
     assert "faq-counts-caption" in counts
+    # A letter the rules refuse (a description too short) is told so at once, before any suggestion.
+    page = client.get("/petition")
+    refused = client.post("/petition", data=_form(page.text, step="check", body="路燈壞了"))
+    assert refused.status_code == 400 and "路燈故障怎麼辦？" not in html.unescape(refused.text)
+    assert "請具體說明內容，至少 10 個字。" in html.unescape(refused.text)
