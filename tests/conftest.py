@@ -253,6 +253,8 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
 # Reference data: the migrations seed the first two, the app fixture imports the official calendar.
 REFERENCE_TABLES = {"time_limit_classes", "questionnaires", "office_calendar_years", "office_calendar_days"}
+# The classes the first migration seeds (06b225dbabf5).
+BUILT_IN_LIMIT_CLASSES = ("most-urgent", "urgent", "ordinary", "director-mailbox", "petition", "special-control")
 
 
 def import_official_calendar() -> None:
@@ -278,6 +280,9 @@ def empty_tables(app) -> None:  # noqa: ANN001
             else:
                 for name in tables:
                     conn.execute(sa.text(f"DELETE FROM {name}"))
+            # A class a test added (the administration pages do) would otherwise follow the next tests.
+            conn.execute(sa.text("DELETE FROM time_limit_classes WHERE code NOT IN (" + ", ".join(
+                f"'{code}'" for code in BUILT_IN_LIMIT_CLASSES) + ")"))
         app.extensions["rate_limits"].reset()
         from core.settings import forget_cached
 
