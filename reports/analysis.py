@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from cases.models import CLOCK_RUNNING_STATES, Case, CaseState
+from cases.models import CLOCK_RUNNING_STATES, Case, CaseState, TimeLimitClass
 from cases.statistics import closed_by_unit, closed_unanswered
 from core import exports
 from core.accounts.models import Unit
@@ -212,6 +212,8 @@ class Satisfaction:
 class Analysis:
     period: AnalysisPeriod
     today: date
+    end: date            # the last day counted: the period's, or today's if it has not ended
+    previous_end: date   # the last day counted of the period before (as many days as this one)
     total: Counts
     previous_total: Counts
     satisfaction: Satisfaction
@@ -245,10 +247,12 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
     minimum = get_setting("survey_min_responses")
     start, end = period.start, min(period.end, today)
     before = period.previous
+    # A period not ended is compared with as many days of the period before, not with all of it.
+    before_end = min(before.end, before.start + (end - start))
 
     step("summary")
     total = counts(lambda *_: [], start, end, today).get((), Counts())
-    previous_total = counts(lambda *_: [], before.start, before.end, today).get((), Counts())
+    previous_total = counts(lambda *_: [], before.start, before_end, today).get((), Counts())
 
     def overall(start: date, end: date) -> tuple[Satisfaction, dict[int | None, Satisfaction]]:
         units = {}
@@ -258,7 +262,7 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
                              minimum), units)
 
     satisfaction, unit_satisfaction = overall(start, end)
-    previous_satisfaction, _units = overall(before.start, before.end)
+    previous_satisfaction, _units = overall(before.start, before_end)
 
     step("units")
     names = {uid: (code, name) for uid, code, name in db.session.execute(select(Unit.id, Unit.code, Unit.name))}
@@ -277,8 +281,7 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
     step("nature")
     per_class = counts(lambda entity, _day: [entity.limit_class], start, end, today)
     class_names = {code: (en if english else zh) for code, zh, en in db.session.execute(
-        select(Case.limit_class, func.max(Case.limit_name_zh), func.max(Case.limit_name_en))
-        .where(Case.limit_class.in_([k for (k,) in per_class])).group_by(Case.limit_class))}
+        select(TimeLimitClass.code, TimeLimitClass.name_zh, TimeLimitClass.name_en))}
     by_nature = sorted(((class_names.get(code) or code, c) for (code,), c in per_class.items()),
                        key=lambda row: -row[1].received)
 
@@ -300,8 +303,8 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
                            for row in satisfaction_by_year(history_start, end)}
     history = [(year, per_year.get((year,), Counts()), yearly_satisfaction.get(year, Satisfaction(minimum=minimum)))
                for year in range(first_year, period.year + 1)]
-    return Analysis(period, today, total, previous_total, satisfaction, previous_satisfaction, by_unit, by_channel,
-                    by_nature, by_category, results, day_bands, history)
+    return Analysis(period, today, end, before_end, total, previous_total, satisfaction, previous_satisfaction,
+                    by_unit, by_channel, by_nature, by_category, results, day_bands, history)
 
 
 def _results(start: date, end: date) -> list[tuple[str, int]]:
@@ -404,7 +407,8 @@ def tables(analysis: Analysis) -> dict[str, tuple[str, exports.Table]]:
          _points(change(sat.share, before.share))],
     ]
     summary = exports.Table.typed(
-        [Column(_("Figure")), Column(a.period.label()), Column(a.period.previous.label()), Column(_("Change"))],
+        [Column(_("Figure")), Column(_to(a.period.label(), a.end, a.period.end)),
+         Column(_to(a.period.previous.label(), a.previous_end, a.period.previous.end)), Column(_("Change"))],
         [[label, _blank(now), _blank(then), _blank(diff)] for label, now, then, diff in summary_rows])
 
     units = exports.Table.typed(
@@ -431,8 +435,9 @@ def tables(analysis: Analysis) -> dict[str, tuple[str, exports.Table]]:
          Column(_("Average working days used"), "number"), Column(_("Transferred"), "int"),
          Column(_("Not handled"), "int"), Column(_("Reopen rate"), "percent"),
          Column(_("Survey responses"), "int"), Column(_("Share satisfied"), "percent")],
-        [[str(year), c.received, c.closed, c.closed_on_time, c.on_time_rate, c.average_days_used, c.transferred,
-          c.not_handled, c.reopen_rate, s.responses, s.share] for year, c, s in a.history])
+        [[_to(str(year), a.end, date(year, 12, 31)), c.received, c.closed, c.closed_on_time, c.on_time_rate,
+          c.average_days_used, c.transferred, c.not_handled, c.reopen_rate, s.responses, s.share]
+         for year, c, s in a.history])
     return {
         "summary": (_("Summary, compared with the period before"), summary),
         "units": (_("By unit"), units),
@@ -456,6 +461,15 @@ def workbook(analysis: Analysis) -> bytes:
          exports.Column(_("Presented to the management meeting on"), "date")],
         [[kept.proposals if kept else "", kept.presented_on if kept else None]])
     return exports.as_xlsx_sheets(sheets)
+
+
+def _to(label: str, counted_to: date, ends: date) -> str:
+    """A period's label, with the last day counted when that is before its end (a period not ended yet)."""
+    from flask_babel import gettext
+
+    from core.dates import day
+
+    return label if counted_to >= ends else gettext("%(period)s, to %(day)s", period=label, day=day(counted_to))
 
 
 def _blank(value: object) -> object:

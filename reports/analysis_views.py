@@ -73,7 +73,7 @@ def analysis_proposals(period: str):
     try:
         presented_on = parse_date(draft["presented_on"].strip() or None)
         version = parse_int(request.form.get("version") or None, _("Version"), minimum=1)
-        analysis.save_proposals(chosen, draft["proposals"], presented_on, version, current_user)
+        kept = analysis.save_proposals(chosen, draft["proposals"], presented_on, version, current_user)
     except BadInput as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -83,5 +83,6 @@ def analysis_proposals(period: str):
         flash(exc.message, "error")
         return _render(chosen, status=exc.status, draft=draft)
     db.session.commit()
-    flash(_("The improvement proposals are saved."), "success")
+    flash(_("The improvement proposals are saved.") if kept else _("There was nothing to save."),
+          "success" if kept else "info")
     return redirect(url_for("reports.analysis_page", period=chosen.name, _anchor="proposals"), code=303)

@@ -51,5 +51,8 @@ def analysis_command(period: str, out: Path | None, language: str) -> None:
             content = workbook(result)
             bar.update(1)
     path = out or Path(f"analysis-{chosen.name}.xlsx")
-    path.write_bytes(content)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
     click.echo(f"{chosen.name}: written to {path}")

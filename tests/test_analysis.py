@@ -40,8 +40,8 @@ def test_periods_are_years_or_quarters_that_have_begun(app):
 def _seed(db, clock):  # noqa: ANN001
     """The third quarter of 2026 at ROADS and PARKS, a case in the quarter before, one in each of 2024 and 2025,
     and six survey answers in the quarter (five at ROADS, four of them satisfied; one at PARKS)."""
-    from cases.models import Case
-    from core.accounts.services import find_unit
+    from cases.models import Case, InformationRequest
+    from core.accounts.services import find_staff, find_unit
     from surveys.models import SurveyInvitation, SurveyResponse
     from surveys.services import current_questionnaire
 
@@ -64,8 +64,12 @@ def _seed(db, clock):  # noqa: ANN001
                None, "repeat"),
         "c6": (roads, "petition", petition, "", D(2026, 9, 10), D(2026, 9, 30), None, None, "in_progress", None,
                None),
-        "c7": (roads, "petition", petition, "路燈", D(2026, 8, 1), D(2026, 12, 31), None, None, "in_progress", None,
+        # Reopened (below) and sent to another unit: the reopening counts on the answered case's unit.
+        "c7": (parks, "petition", petition, "路燈", D(2026, 8, 1), D(2026, 12, 31), None, None, "in_progress", None,
                None),
+        # Closed because the information asked for never came (補陳): the unit's closure, on time.
+        "c11": (roads, "petition", petition, "", D(2026, 8, 10), D(2026, 9, 20), D(2026, 9, 15), 20, "not_handled",
+                None, None),
         "c8": (roads, "petition", petition, "路燈", D(2026, 4, 1), D(2026, 5, 13), D(2026, 4, 20), 12, "closed",
                "met", None),
         "c9": (roads, "petition", petition, "", D(2024, 5, 6), D(2024, 6, 17), D(2024, 5, 20), 10, "closed", "met",
@@ -83,6 +87,8 @@ def _seed(db, clock):  # noqa: ANN001
         ids[name] = case.id
     # c7 is c1 reopened by its petitioner.
     db.session.execute(sa.update(Case).where(Case.id == ids["c7"]).values(reopened_from_id=ids["c1"]))
+    db.session.add(InformationRequest(case_id=ids["c11"], question="請補附照片", asked_by_id=find_staff(
+        "roads.handler@example.tw").id, asked_on=D(2026, 8, 20), reply_by=D(2026, 9, 3), status="unanswered"))
     questionnaire = current_questionnaire()
     answers = [(roads, "c1", 5), (roads, "c2", 2), (roads, "c6", 4), (roads, "c7", 4), (roads, "c5", 5),
                (parks, "c3", 1)]
@@ -108,25 +114,43 @@ def test_the_figures_of_a_quarter(app, db, clock):
     with app.test_request_context("/"), force_locale("en"):
         a = analyse(parse_period("2026-Q3", D(2026, 11, 23)), D(2026, 11, 23))
     t = a.total
-    assert (t.received, t.closed, t.closed_on_time, t.closed_late) == (7, 3, 2, 1)
+    assert (t.received, t.closed, t.closed_on_time, t.closed_late) == (8, 4, 3, 1)
     assert (t.transferred, t.not_handled, t.reopened, t.open_overdue) == (1, 1, 1, 1)
-    assert t.average_days_used == round((13 + 20 + 2.5) / 3, 2) and t.reopen_rate == round(1 / 3, 4)
+    assert t.average_days_used == round((13 + 20 + 2.5 + 20) / 4, 2) and t.reopen_rate == 0.25
     assert (a.previous_total.received, a.previous_total.closed) == (1, 1) and not a.so_far
     units = {name: (c.received, c.closed, c.transferred, c.reopened, s.responses, s.share) for name, c, s in a.by_unit}
-    assert units == {"養護工程處": (5, 2, 0, 1, 5, 0.8), "公園處": (2, 1, 1, 0, 1, None)}  # one answer: suppressed
+    assert units == {"養護工程處": (5, 3, 0, 1, 5, 0.8), "公園處": (3, 1, 1, 0, 1, None)}  # one answer: suppressed
     assert a.satisfaction.responses == 6 and a.satisfaction.share == round(4 / 6, 4)
     channels = {name: (c.received, c.closed) for name, c in a.by_channel}
-    assert channels == {"Petition": (4, 2), "Director's mailbox": (2, 1), "Complaint or report": (1, 0)}
-    assert {name: c.received for name, c in a.by_nature} == {"Petition": 4, "Director's mailbox": 2, "Ordinary": 1}
-    assert {name: c.received for name, c in a.by_category} == {"路燈": 3, "公園": 1, "": 3}
+    assert channels == {"Petition": (5, 3), "Director's mailbox": (2, 1), "Complaint or report": (1, 0)}
+    assert {name: c.received for name, c in a.by_nature} == {"Petition": 5, "Director's mailbox": 2, "Ordinary": 1}
+    assert {name: c.received for name, c in a.by_category} == {"路燈": 3, "公園": 1, "": 4}
     assert dict(a.results) == {
         "Answered: Request met": 1, "Answered: Request refused (lawfully)": 1, "Answered: Explained": 1,
-        "Transferred to the competent agency": 1,
+        "Transferred to the competent agency": 1, "Not handled: the information asked for was not received": 1,
         "Not handled: Same matter already properly handled and answered (APA art. 173 (2))": 1}
     assert a.day_bands == [("Up to 1 working day", 0), ("1.5 to 3 working days", 1), ("3.5 to 6 working days", 0),
-                           ("6.5 to 15 working days", 1), ("15.5 to 30 working days", 1),
+                           ("6.5 to 15 working days", 1), ("15.5 to 30 working days", 2),
                            ("More than 30 working days", 0)]
-    assert [(year, c.received, c.closed) for year, c, _s in a.history] == [(2024, 1, 1), (2025, 1, 1), (2026, 8, 4)]
+    assert [(year, c.received, c.closed) for year, c, _s in a.history] == [(2024, 1, 1), (2025, 1, 1), (2026, 9, 5)]
+
+
+def test_a_period_not_ended_is_compared_with_as_many_days_of_the_one_before(app, db, clock):
+    """2026-Q4 on 23 November against 1 July to 23 August, not the whole third quarter."""
+    from flask_babel import force_locale
+
+    from reports.analysis import analyse, parse_period, tables
+
+    _seed(db, clock)
+    with app.test_request_context("/"), force_locale("en"):
+        a = analyse(parse_period("2026-Q4", D(2026, 11, 23)), D(2026, 11, 23))
+        summary = tables(a)["summary"][1]
+        history = tables(a)["history"][1]
+    assert a.so_far and (a.end, a.previous_end) == (D(2026, 11, 23), D(2026, 8, 23))
+    # Received 1 July to 23 August: c1, c2, c3, c4, c7, c11; closed by then: c1, c2, c3.
+    assert (a.previous_total.received, a.previous_total.closed) == (6, 3)
+    assert summary.headings[1:3] == ["Year 2026, quarter 4, to 2026-11-23", "Year 2026, quarter 3, to 2026-08-23"]
+    assert [row[0] for row in history.rows] == ["2024", "2025", "2026, to 2026-11-23"]
 
 
 def test_the_analysis_counts_as_the_staff_statistics_do(app, db, clock):
@@ -161,7 +185,7 @@ def test_the_page_in_both_languages_and_its_workbook(app, db, clock):
     assert page.status_code == 200
     text = re.sub(r"\s+", " ", page.text)
     for expected in ("2026 年第 3 季", "歷年報案情形及處理時間", "養護工程處", "路燈", "人民陳情", "首長信箱",
-                     "改善建議", "<svg", "66.7%"):
+                     "改善建議", "<svg", "66.7%", "75.0%", "逾期未補陳，不予處理"):
         assert expected in text, expected
     assert "True" not in text and "False" not in text and "closed_on_time" not in text
     so_far = secretariat.get("/staff/analysis/2026-Q4")
@@ -179,7 +203,7 @@ def test_the_page_in_both_languages_and_its_workbook(app, db, clock):
     history = book.worksheets[7]
     rows = [[cell.value for cell in row] for row in history.iter_rows()]
     assert rows[0][:3] == ["Year", "Cases received", "Cases closed"]
-    assert [r[:3] for r in rows[1:]] == [["2024", 1, 1], ["2025", 1, 1], ["2026", 8, 4]]
+    assert [r[:3] for r in rows[1:]] == [["2024", 1, 1], ["2025", 1, 1], ["2026, to 2026-09-30", 9, 5]]
 
 
 @pytest.mark.parametrize("path", ["/staff/analysis/2026-Q9", "/staff/analysis/2099", "/staff/analysis/x.xlsx",
@@ -219,6 +243,8 @@ def test_the_proposals_are_kept_audited_and_never_overwritten_unseen(app, db, cl
     # The second writer saw no proposals: their save is refused, and they see the first writer's text.
     stale = second.post("/staff/analysis/2026-Q3/proposals", data={**seen_by_second, "proposals": "另一份"})
     assert stale.status_code == 409 and "一、路燈維修案件逾期" in stale.text and "另一份" in stale.text
+    # On the screen, not only on paper: the saved text is not in the print-only block then.
+    assert '<div class="proposals">' in stale.text and "其他同仁先儲存的內容" in stale.text
     # With the version they now see, it goes through.
     again = second.post("/staff/analysis/2026-Q3/proposals", data={**_proposals_form(second), "proposals": "修正版",
                                                                    "presented_on": ""})
@@ -290,7 +316,7 @@ def test_the_command_writes_the_workbook(app, db, clock, tmp_path):
     book = load_workbook(out)
     assert book.sheetnames[0].startswith("摘要") and book.sheetnames[-1] == "改善建議"
     summary = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
-    assert summary[1][:3] == ["收件數", 7, 1]
+    assert summary[1][:3] == ["收件數", 8, 1]
     english = runner.invoke(args=["reports", "analysis", "2026", "--out", str(tmp_path / "y.xlsx"),
                                   "--language", "en"])
     assert english.exit_code == 0 and load_workbook(tmp_path / "y.xlsx").sheetnames[0].startswith("Summary")
