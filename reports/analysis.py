@@ -20,11 +20,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, cast, func, literal_column, select, tuple_
 from sqlalchemy import case as when
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, join
 from sqlalchemy.orm.exc import StaleDataError
 
 from cases.models import CLOCK_RUNNING_STATES, Case, CaseState, TimeLimitClass
@@ -134,56 +135,90 @@ class Counts:
         return round(self.reopened / self.closed, 4) if self.closed else None
 
 
-KeyOf = Callable[..., list]   # (case entity, the date column the figure is counted by) → GROUP BY expressions
+KeyOf = Callable[..., Any]   # (case entity, the date column the figure is counted by) → the GROUP BY expression
+TOTAL = ""                   # the name under which `counts` returns the period's total, keyed TOTAL too
 
 
-def counts(key_of: KeyOf, start: date, end: date, today: date) -> dict[tuple, Counts]:
-    """The figures of the cases in [start, end] grouped by `key_of`: four GROUP BYs (received, closed, transferred
-    or not handled, reopened), merged by key. `key_of` returning [] gives one row, keyed ()."""
-    out: dict[tuple, Counts] = {}
+def counts(dims: dict[str, KeyOf], start: date, end: date, today: date) -> dict[str, dict[Any, Counts]]:
+    """The figures of the cases in [start, end] by each of `dims` (name → key) and in total: four figure sets
+    (received, closed, transferred or not handled, reopened), merged by key. {name: {key: Counts}}, and
+    {TOTAL: {TOTAL: Counts}}.
 
-    def at(key: tuple) -> Counts:
-        return out.setdefault(tuple(key), Counts())
+    On PostgreSQL each figure set is one statement whose GROUPING SETS give every dimension and the total from one
+    scan of the period's cases (the year's analysis at a million cases went from 20 statements to 4); SQLite, which
+    has no grouping sets, sends one GROUP BY per dimension."""
+    out: dict[str, dict[Any, Counts]] = {name: {} for name in dims} | {TOTAL: {}}
 
-    keys = key_of(Case, Case.received_on)
+    def merge(entity, day, where: list, measures: dict, fill: Callable, joined=None) -> None:  # noqa: ANN001
+        for name, key, values in _tally(dims, entity, day, where, measures, joined):
+            fill(out[name].setdefault(key, Counts()), *values)
+
     overdue = when((Case.state.in_(CLOCK_RUNNING_STATES) & (Case.due_on < today), 1), else_=0)
-    for *key, number, late in db.session.execute(
-            select(*keys, func.count(), func.sum(overdue)).where(Case.received_on.between(start, end))
-            .group_by(*keys)):
-        c = at(key)
+
+    def received(c: Counts, number: int, late: int | None) -> None:
         c.received, c.open_overdue = number, int(late or 0)
 
-    keys = key_of(Case, Case.closed_on)
-    for *key, number, on_time, days in db.session.execute(
-            select(*keys, func.count(), func.sum(when((Case.closed_on <= Case.due_on, 1), else_=0)),
-                   func.sum(Case.days_used))
-            .where(closed_by_unit(Case), Case.closed_on.between(start, end)).group_by(*keys)):
-        c = at(key)
+    merge(Case, Case.received_on, [Case.received_on.between(start, end)], {"late": overdue}, received)
+
+    def closed(c: Counts, number: int, on_time: int | None, days: float | None) -> None:
         c.closed, c.closed_on_time, c.days_used_total = number, int(on_time or 0), float(days or 0)
 
-    for *key, transferred, not_handled in db.session.execute(
-            select(*keys, func.sum(when((Case.state == CaseState.TRANSFERRED.value, 1), else_=0)),
-                   func.sum(when((Case.state == CaseState.NOT_HANDLED.value, 1), else_=0)))
-            .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]),
-                   ~closed_unanswered(Case), Case.closed_on.between(start, end)).group_by(*keys)):
-        c = at(key)
+    merge(Case, Case.closed_on, [closed_by_unit(Case), Case.closed_on.between(start, end)],
+          {"on_time": when((Case.closed_on <= Case.due_on, 1), else_=0), "days": Case.days_used}, closed)
+
+    def routed_out(c: Counts, _number: int, transferred: int | None, not_handled: int | None) -> None:
         c.transferred, c.not_handled = int(transferred or 0), int(not_handled or 0)
 
+    merge(Case, Case.closed_on, [Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]),
+                                 ~closed_unanswered(Case), Case.closed_on.between(start, end)],
+          {"transferred": when((Case.state == CaseState.TRANSFERRED.value, 1), else_=0),
+           "not_handled": when((Case.state == CaseState.NOT_HANDLED.value, 1), else_=0)}, routed_out)
+
+    def reopened(c: Counts, number: int) -> None:
+        c.reopened = number
+
+    # A reopening: by the day the petitioner reopened, on the answered (original) case's unit, channel, ….
     original = aliased(Case, name="original")
-    keys = key_of(original, Case.received_on)
-    for *key, number in db.session.execute(
-            select(*keys, func.count()).select_from(Case).join(original, original.id == Case.reopened_from_id)
-            .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end)).group_by(*keys)):
-        at(key).reopened = number
+    merge(original, Case.received_on, [Case.reopened_from_id.is_not(None), Case.received_on.between(start, end)],
+          {}, reopened, joined=join(Case, original, original.id == Case.reopened_from_id))
     return out
 
 
-def _year(_entity, day) -> list:  # noqa: ANN001
-    return [cast(func.extract("year", day), Integer)]
+def _tally(dims: dict[str, KeyOf], entity, day, where: list, measures: dict, joined=None):  # noqa: ANN001, ANN202
+    """(dimension name, key, (count, Σ measure…)) of the rows `where` selects, per dimension and in total."""
+    names = list(dims)
+    columns = [key_of(entity, day).label(f"d{i}") for i, key_of in enumerate(dims.values())]
+    inner = select(*columns, *[m.label(f"m_{k}") for k, m in measures.items()], literal_column("1").label("one"))
+    if joined is not None:
+        inner = inner.select_from(joined)
+    rows = inner.where(*where).subquery()
+    keys = [rows.c[f"d{i}"] for i in range(len(names))]
+    sums = [func.count(rows.c.one), *[func.sum(rows.c[f"m_{k}"]) for k in measures]]
+    if names and db.session.get_bind().dialect.name == "postgresql":
+        flags = [func.grouping(k) for k in keys]
+        query = select(*keys, *flags, *sums).group_by(func.grouping_sets(*[tuple_(k) for k in keys], tuple_()))
+        for row in db.session.execute(query):
+            grouped = [i for i, flag in enumerate(row[len(keys):2 * len(keys)]) if flag == 0]
+            values = tuple(row[2 * len(keys):])
+            if grouped:
+                yield names[grouped[0]], row[grouped[0]], values
+            elif values[0]:
+                yield TOTAL, TOTAL, values
+        return
+    for i, name in enumerate(names):
+        for key, *values in db.session.execute(select(keys[i], *sums).group_by(keys[i])):
+            yield name, key, tuple(values)
+    total = db.session.execute(select(*sums)).one()
+    if total[0]:
+        yield TOTAL, TOTAL, tuple(total)
 
 
-def _category(entity, _day) -> list:  # noqa: ANN001
-    return [func.coalesce(func.trim(entity.topic), "")]
+def _year(_entity, day):  # noqa: ANN001, ANN202
+    return cast(func.extract("year", day), Integer)
+
+
+def _category(entity, _day):  # noqa: ANN001, ANN202
+    return func.coalesce(func.trim(entity.topic), "")
 
 
 @dataclass
@@ -251,8 +286,12 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
     before_end = min(before.end, before.start + (end - start))
 
     step("summary")
-    total = counts(lambda *_: [], start, end, today).get((), Counts())
-    previous_total = counts(lambda *_: [], before.start, before_end, today).get((), Counts())
+    class_names = {code: (en if english else zh) for code, zh, en in db.session.execute(
+        select(TimeLimitClass.code, TimeLimitClass.name_zh, TimeLimitClass.name_en))}
+    figures = counts({"unit": lambda entity, _day: entity.unit_id, "channel": lambda entity, _day: entity.channel,
+                      "nature": lambda entity, _day: entity.limit_class, "category": _category}, start, end, today)
+    total = figures[TOTAL].get(TOTAL, Counts())
+    previous_total = counts({}, before.start, before_end, today)[TOTAL].get(TOTAL, Counts())
 
     def overall(start: date, end: date) -> tuple[Satisfaction, dict[int | None, Satisfaction]]:
         units = {}
@@ -266,29 +305,23 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
 
     step("units")
     names = {uid: (code, name) for uid, code, name in db.session.execute(select(Unit.id, Unit.code, Unit.name))}
-    per_unit = counts(lambda entity, _day: [entity.unit_id], start, end, today)
-    by_code = {code: (name, per_unit.get((uid,), Counts())) for uid, (code, name) in names.items()}
-    by_code[""] = ("", per_unit.get((None,), Counts()))   # not routed yet: the intake's
+    per_unit = figures["unit"]
+    by_code = {code: (name, per_unit.get(uid, Counts())) for uid, (code, name) in names.items()}
+    by_code[""] = ("", per_unit.get(None, Counts()))   # not routed yet: the intake's
     # A unit with cases or with survey answers in the period (answers come after closing, maybe the period after).
-    shown = {names.get(uid, ("", ""))[0] for (uid,) in per_unit} | set(unit_satisfaction)
+    shown = {names.get(uid, ("", ""))[0] for uid in per_unit} | set(unit_satisfaction)
     by_unit = sorted(((by_code[code][0], by_code[code][1], unit_satisfaction.get(code, Satisfaction(minimum=minimum)))
                       for code in shown if code in by_code), key=lambda row: (row[0] == "", row[0]))
 
     step("channels")
-    per_channel = counts(lambda entity, _day: [entity.channel], start, end, today)
-    by_channel = [(str(CHANNEL_LABELS.get(channel, channel)), c) for (channel,), c in sorted(per_channel.items())]
+    by_channel = [(str(CHANNEL_LABELS.get(channel, channel)), c) for channel, c in sorted(figures["channel"].items())]
 
     step("nature")
-    per_class = counts(lambda entity, _day: [entity.limit_class], start, end, today)
-    class_names = {code: (en if english else zh) for code, zh, en in db.session.execute(
-        select(TimeLimitClass.code, TimeLimitClass.name_zh, TimeLimitClass.name_en))}
-    by_nature = sorted(((class_names.get(code) or code, c) for (code,), c in per_class.items()),
+    by_nature = sorted(((class_names.get(code) or code, c) for code, c in figures["nature"].items()),
                        key=lambda row: -row[1].received)
 
     step("categories")
-    per_category = counts(_category, start, end, today)
-    by_category = sorted(((topic, c) for (topic,), c in per_category.items()),
-                         key=lambda row: (row[0] == "", -row[1].received, row[0]))
+    by_category = sorted(figures["category"].items(), key=lambda row: (row[0] == "", -row[1].received, row[0]))
 
     step("results")
     results = _results(start, end)
@@ -298,10 +331,10 @@ def analyse(period: AnalysisPeriod, today: date, progress: Callable[[str], None]
     first_year = max(period.year - HISTORY_YEARS + 1,
                      (db.session.scalar(select(func.min(Case.received_on))) or period.start).year)
     history_start = date(first_year, 1, 1)
-    per_year = counts(_year, history_start, end, today)
+    per_year = counts({"year": _year}, history_start, end, today)["year"]
     yearly_satisfaction = {row["key"]: Satisfaction(row["responses"], row["satisfied"] or 0, minimum)
                            for row in satisfaction_by_year(history_start, end)}
-    history = [(year, per_year.get((year,), Counts()), yearly_satisfaction.get(year, Satisfaction(minimum=minimum)))
+    history = [(year, per_year.get(year, Counts()), yearly_satisfaction.get(year, Satisfaction(minimum=minimum)))
                for year in range(first_year, period.year + 1)]
     return Analysis(period, today, end, before_end, total, previous_total, satisfaction, previous_satisfaction,
                     by_unit, by_channel, by_nature, by_category, results, day_bands, history)
