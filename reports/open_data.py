@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from core.db import utcnow
 from core.extensions import db
 from reports.models import OpenDataFile
-from reports.public_statistics import SMALL_MARK, details, monthly_satisfaction, monthly_totals
+from reports.public_statistics import SMALL_MARK, WITHHELD_MARK, monthly_satisfaction, tables
 
 LICENCE = {"name": "OGDL-Taiwan-1.0", "title": "政府資料開放授權條款－第1版",
            "path": "https://data.gov.tw/license"}
@@ -54,10 +54,12 @@ FIELDS = [
      "Complaints only: integrity, service or other."),
     ("category_name", "string", "申訴類別", "Complaint category", "申訴類別名稱（中文）。",
      "Complaint category name (in Chinese)."),
-    ("received", "integer", "收件數", "Cases received", "當月收件數；1或2件以「<3」表示。",
-     "Cases received in the month; 1 or 2 published as \"<3\"."),
-    ("closed", "integer", "結案數", "Cases closed", "當月由承辦單位辦結之案件數（不含移文）；1或2件以「<3」表示。",
-     "Cases the unit closed in the month (transfers excluded); 1 or 2 published as \"<3\"."),
+    ("received", "integer", "收件數", "Cases received", "當月收件數；1或2件以「<3」表示，「x」為保護小數值而隱藏。",
+     "Cases received in the month; 1 or 2 published as \"<3\", \"x\" withheld to protect a small count."),
+    ("closed", "integer", "結案數", "Cases closed", "當月由承辦單位辦結之案件數（不含移文）；1或2件以「<3」表示，"
+     "「x」為保護小數值而隱藏。",
+     "Cases the unit closed in the month (transfers excluded); 1 or 2 published as \"<3\", \"x\" withheld to "
+     "protect a small count."),
     ("closed_on_time", "integer", "依限辦結", "Closed on time", "於處理期限（含展期）內辦結之件數。",
      "Closed within the time limit (extensions included)."),
     ("closed_late", "integer", "逾限辦結", "Closed late", "逾處理期限始辦結之件數。",
@@ -103,10 +105,11 @@ def rows(today: date) -> tuple[list[dict], date, date]:
     satisfaction = monthly_satisfaction(start, end)
     out = []
     with force_locale("zh_Hant_TW"):
-        for f in monthly_totals(start, end, today):
+        protected = tables(start, end, today)
+        for f in protected.totals:
             f.satisfaction = satisfaction.get(f.month) or {"responses": 0, "share": None, "ci": None}
             out.append(_row(f, "total", CHANNEL_LABELS, CATEGORY_LABELS))
-        for f in details(start, end, today):
+        for f in protected.details:
             out.append(_row(f, "detail", CHANNEL_LABELS, CATEGORY_LABELS))
     out.sort(key=lambda r: (r["month"], r["level"] != "total", r["unit_code"], r["channel"], r["category"]))
     return out, start, end
@@ -154,8 +157,8 @@ def schema() -> dict:
         if name == "month":
             field["constraints"] = {"required": True}
         fields.append(field)
-    # "<3" is the small-cell mark: a validator reads it as a missing (withheld) value, not as a bad integer.
-    return {"fields": fields, "missingValues": ["", SMALL_MARK]}
+    # "<3" and "x" are the withheld-cell marks: a validator reads them as missing values, not as bad integers.
+    return {"fields": fields, "missingValues": ["", SMALL_MARK, WITHHELD_MARK]}
 
 
 def datapackage(start: date, end: date, generated: datetime, base_url: str) -> dict:
@@ -164,12 +167,14 @@ def datapackage(start: date, end: date, generated: datetime, base_url: str) -> d
     title = f"{agency}人民陳情案件統計"
     description = (f"{agency}受理人民陳情、首長信箱及申訴檢舉案件之每月統計：收件數、結案數、依限與逾限辦結、"
                    "平均處理工作日數、逾期未結、重新開啟率及滿意度（含95%信賴區間）。不含任何個人資料；密件案件僅計入"
-                   "全機關合計；1或2件之細格以「<3」表示，其衍生比率不公布。")
+                   "全機關合計；1或2件之細格以「<3」表示，其衍生比率不公布；可由其他數值加減推算出「<3」細格者，"
+                   "另隱藏其他細格並以「x」表示。")
     description_en = (f"Monthly figures of the petitions, director's mailbox letters and complaints {agency} "
                       "received: received, closed, closed on time and late, average working days used, open "
                       "overdue, reopen rate and satisfaction (with its 95% confidence interval). No personal data; "
                       "confidential cases are counted only in the agency's totals; cells of 1 or 2 are published as "
-                      "\"<3\" and rates derived from them are withheld.")
+                      "\"<3\" and rates derived from them are withheld; where the other figures would let a reader "
+                      "work out a \"<3\" cell by addition or subtraction, further cells are withheld and marked \"x\".")
     resource = {"profile": "tabular-data-resource", "schema": schema(), "encoding": "utf-8",
                 "licenses": [LICENCE]}
     return {

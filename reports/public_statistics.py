@@ -9,6 +9,12 @@ What is published, and what is not:
 - a count of 1 or 2 is published as "<3" (SMALL_MARK); 0 stays 0 (nothing to disclose). A rate or an average whose
   numerator, denominator or complement is such a small count is not published either (None), nor is an average of
   fewer than three cases;
+- more counts are withheld ("x", WITHHELD_MARK) where the published figures would otherwise give a small one away
+  by addition or subtraction (reports/suppression.py): each month's figures are protected together, at every level
+  any page or file shows them (agency total, unit, channel, category, unit and channel, the open data's detail);
+- a sum over several months or rows (a period, a unit's year) is published only when every part of it is: one
+  withheld part withholds the sum, so that no two pages, however their periods overlap, can be subtracted to
+  recover a withheld month;
 - satisfaction only where the staff page shows it: at least `survey_min_responses` answers (its Wilson interval).
 """
 
@@ -18,30 +24,23 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from cases.statistics import StatRow, statistics
+from reports.suppression import SMALL, protect, small
 
-SMALL = 3
 SMALL_MARK = "<3"
+WITHHELD_MARK = "x"
+# The counts protected by suppression; the rates and averages rest on them.
+MEASURES = ("received", "closed", "closed_on_time", "closed_late", "open_overdue", "reopened")
 MAX_MONTHS = 60           # the longest period one page asks for (the open data holds everything)
 DEFAULT_MONTHS = 12
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def small(count: int) -> bool:
-    return 0 < count < SMALL
-
-
 def shown(count: int) -> int | str:
     """A count as published: "<3" for 1 or 2."""
     return SMALL_MARK if small(count) else count
-
-
-def rate(numerator: int, denominator: int, *also: int) -> float | None:
-    """numerator ÷ denominator, unless any count it rests on (or its complement, in `also`) is a small cell."""
-    if not denominator or any(small(n) for n in (numerator, denominator, *also)):
-        return None
-    return round(numerator / denominator, 4)
 
 
 @dataclass
@@ -61,6 +60,7 @@ class Figures:
     reopened: int = 0
     days_used_total: float = 0.0   # Σ average × closed, to roll rows up exactly
     satisfaction: dict | None = field(default=None)  # responses, satisfied_share, ci (already suppressed)
+    withheld: set[str] = field(default_factory=set)  # the measures withheld to protect a small count ("x")
 
     @classmethod
     def of(cls, r: StatRow) -> Figures:
@@ -74,33 +74,163 @@ class Figures:
                      "days_used_total"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def hides(self, name: str) -> bool:
+        return name in self.withheld or small(getattr(self, name))
+
+    def mark(self, name: str) -> int | str:
+        """A count as published: the number, "<3" or "x"."""
+        return WITHHELD_MARK if name in self.withheld else shown(getattr(self, name))
+
+    def share(self, numerator: str, *rests_on: str) -> float | None:
+        """numerator ÷ closed, unless a count it rests on is withheld."""
+        if not self.closed or any(self.hides(n) for n in (numerator, "closed", *rests_on)):
+            return None
+        return round(getattr(self, numerator) / self.closed, 4)
+
     def published(self) -> dict:
         """The figures as anyone may read them."""
         satisfaction = self.satisfaction or {}
         ci = satisfaction.get("ci") or [None, None]
         return {
-            "received": shown(self.received), "closed": shown(self.closed),
-            "closed_on_time": shown(self.closed_on_time), "closed_late": shown(self.closed_late),
-            "on_time_rate": rate(self.closed_on_time, self.closed, self.closed_late),
+            "received": self.mark("received"), "closed": self.mark("closed"),
+            "closed_on_time": self.mark("closed_on_time"), "closed_late": self.mark("closed_late"),
+            "on_time_rate": self.share("closed_on_time", "closed_late"),
             "average_days_used": (round(self.days_used_total / self.closed, 1)
                                   if self.closed >= SMALL else None),
-            "open_overdue": shown(self.open_overdue), "reopened": shown(self.reopened),
-            "reopen_rate": rate(self.reopened, self.closed),
+            "open_overdue": self.mark("open_overdue"), "reopened": self.mark("reopened"),
+            "reopen_rate": self.share("reopened"),
             "satisfaction_responses": (shown(satisfaction["responses"]) if "responses" in satisfaction else None),
             "satisfied_share": satisfaction.get("share"), "satisfied_ci_lower": ci[0], "satisfied_ci_upper": ci[1],
         }
 
 
+def combine(parts: list[Figures]) -> Figures:
+    """The sum of published rows. A measure with a withheld part is withheld in the sum ("x"), unless that part is
+    the only one not zero (the sum is then that part, published as it was)."""
+    out = replace(parts[0], received=0, closed=0, closed_on_time=0, closed_late=0, open_overdue=0, reopened=0,
+                  days_used_total=0.0, satisfaction=None, withheld=set())
+    for part in parts:
+        out.add(part)
+    for name in MEASURES:
+        hidden = [p for p in parts if p.hides(name)]
+        alone = len(hidden) == 1 and getattr(out, name) == getattr(hidden[0], name)
+        if hidden and (not alone or name in hidden[0].withheld):
+            out.withheld.add(name)
+    return out
+
+
 def rollup(rows: Iterable[Figures], key: Callable[[Figures], tuple]) -> list[Figures]:
     """Rows summed by `key` (a tuple of field values in Figures' order: unit/unit_name, channel, category…)."""
-    out: dict[tuple, Figures] = {}
+    groups: dict[tuple, list[Figures]] = {}
     for r in rows:
-        k = key(r)
-        if k not in out:
-            out[k] = replace(r, received=0, closed=0, closed_on_time=0, closed_late=0, open_overdue=0, reopened=0,
-                             days_used_total=0.0, satisfaction=None)
-        out[k].add(r)
-    return [out[k] for k in sorted(out)]
+        groups.setdefault(key(r), []).append(r)
+    return [combine(groups[k]) for k in sorted(groups)]
+
+
+@dataclass
+class Tables:
+    """A period's figures, each month protected as a whole: the agency's totals (confidential cases included) and
+    the non-confidential figures per unit, channel, complaint category, unit and channel, and the finest detail
+    (unit × channel × category, the open data's rows). Every list is in month order."""
+
+    totals: list[Figures]
+    units: list[Figures]
+    channels: list[Figures]
+    categories: list[Figures]
+    unit_channels: list[Figures]
+    details: list[Figures]
+
+
+def tables(start: date, end: date, today: date) -> Tables:
+    totals = {f.month: f for f in monthly_totals(start, end, today)}
+    by_month: dict[str, list[Figures]] = {}
+    for f in details(start, end, today):
+        by_month.setdefault(f.month, []).append(f)
+    out = Tables([], [], [], [], [], [])
+    for month in sorted(set(totals) | set(by_month)):
+        _protect_month(totals.get(month) or Figures(month=month), by_month.get(month, []), out)
+    return out
+
+
+def _protect_month(total: Figures, rows: list[Figures], out: Tables) -> None:
+    """Group the month's detail rows at every published level, find the cells to withhold, and mark them."""
+    def grouped(key: Callable[[Figures], tuple]) -> dict[tuple, Figures]:
+        groups: dict[tuple, list[Figures]] = {}
+        for r in rows:
+            groups.setdefault(key(r), []).append(r)
+        summed = {}
+        for k, parts in groups.items():
+            f = replace(parts[0], received=0, closed=0, closed_on_time=0, closed_late=0, open_overdue=0,
+                        reopened=0, days_used_total=0.0, withheld=set())
+            for part in parts:
+                f.add(part)
+            summed[k] = f
+        return summed
+
+    units = grouped(lambda f: (f.unit,))
+    channels = {k: replace(f, unit="", unit_name="", category="") for k, f in grouped(lambda f: (f.channel,)).items()}
+    categories = {k: replace(f, unit="", unit_name="", channel="")
+                  for k, f in grouped(lambda f: (f.category,)).items() if k[0]}
+    units = {k: replace(f, channel="", category="") for k, f in units.items()}
+    unit_channels = {k: replace(f, category="") for k, f in grouped(lambda f: (f.unit, f.channel)).items()}
+    cells: dict[tuple, Figures] = {("T",): total}
+    cells.update({("U", *k): f for k, f in units.items()})
+    cells.update({("CH", *k): f for k, f in channels.items()})
+    cells.update({("CAT", *k): f for k, f in categories.items()})
+    cells.update({("UCH", *k): f for k, f in unit_channels.items()})
+    cells.update({("D", r.unit, r.channel, r.category): r for r in rows})
+    for cell, measure in _withheld(tuple((cell, tuple(getattr(f, m) for m in MEASURES))
+                                         for cell, f in sorted(cells.items()))):
+        cells[cell].withheld.add(measure)
+    out.totals.append(total)
+    out.units.extend(units[k] for k in sorted(units))
+    out.channels.extend(channels[k] for k in sorted(channels))
+    out.categories.extend(categories[k] for k in sorted(categories))
+    out.unit_channels.extend(unit_channels[k] for k in sorted(unit_channels))
+    out.details.extend(sorted(rows, key=lambda r: (r.unit, r.channel, r.category)))
+
+
+@lru_cache(maxsize=4096)
+def _withheld(snapshot: tuple) -> frozenset:
+    """The (cell, measure) pairs to mark "x" in one month, from its exact counts. The relations are those a
+    reader of the pages and files can write: the total is the units plus the unpublished confidential cases; the units,
+    channels, categories and details add up to each other; closed is on time plus late; no more open overdue than
+    received. Kept in memory: a past month's figures rarely change, so a page asks again for the same answer."""
+    counts = {cell: dict(zip(MEASURES, values, strict=True)) for cell, values in snapshot}
+    values = {(cell, m): v for cell, by_measure in counts.items() for m, v in by_measure.items()}
+    of_kind: dict[str, list[tuple]] = {}
+    for cell in counts:
+        of_kind.setdefault(cell[0], []).append(cell)
+
+    def members(kind: str, **where: str) -> list[tuple]:
+        fields = {"U": ("unit",), "CH": ("channel",), "CAT": ("category",), "UCH": ("unit", "channel"),
+                  "D": ("unit", "channel", "category")}[kind]
+        return [c for c in of_kind.get(kind, []) if all(c[1 + fields.index(f)] == v for f, v in where.items())]
+
+    relations: list[list[tuple]] = []
+    unpublished = set()
+    for m in MEASURES:
+        unpublished.add((("C",), m))
+        relations.append([((("T",), m), 1), *[((c, m), -1) for c in members("U")], ((("C",), m), -1)])
+        relations.append([*[((c, m), 1) for c in members("U")], *[((c, m), -1) for c in members("CH")]])
+        for cell in members("U"):
+            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("UCH", unit=cell[1])]])
+        for cell in members("CH"):
+            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("UCH", channel=cell[1])]])
+        for cell in members("UCH"):
+            relations.append([((cell, m), 1),
+                              *[((c, m), -1) for c in members("D", unit=cell[1], channel=cell[2])]])
+        for cell in members("CAT"):
+            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("D", category=cell[1])]])
+    for cell in counts:
+        relations.append([((cell, "closed"), 1), ((cell, "closed_on_time"), -1), ((cell, "closed_late"), -1)])
+        unpublished.add((cell, "not_overdue"))
+        relations.append([((cell, "received"), 1), ((cell, "open_overdue"), -1), ((cell, "not_overdue"), -1)])
+    return frozenset(protect(values, relations, unpublished, cost=lambda k: (_LEVEL_COST[k[0][0]], values[k])))
+
+
+# Which cells to withhold first: the finest, so that the agency's total (the figure most read) stays published.
+_LEVEL_COST = {"D": 0, "UCH": 1, "U": 2, "CH": 2, "CAT": 2, "T": 3}
 
 
 @dataclass
@@ -213,19 +343,19 @@ def chart(totals: list[Figures], months: list[str]) -> dict:
     width, height, left, bottom, top = 720, 260, 48, 36, 16
     plot_h = height - bottom - top
     slot = (width - left - 8) / max(len(values), 1)
-    peak = max([max(f.received, f.closed) for _m, f in values] + [1])
+    peak = max([getattr(f, n) for _m, f in values for n in ("received", "closed") if not f.hides(n)] + [1])
     step = _nice_step(peak)
     ceiling = step * -(-peak // step)
     bars, points = [], []
     for i, (month, f) in enumerate(values):
         x = left + i * slot
-        for j, count in enumerate((f.received, f.closed)):
-            drawn = 0 if small(count) else count   # a small count is drawn as nothing and labelled "<3"
+        for j, name in enumerate(("received", "closed")):
+            drawn = 0 if f.hides(name) else getattr(f, name)  # a withheld count is drawn as nothing, labelled
             h = plot_h * drawn / ceiling
             bars.append({"x": round(x + slot * (0.15 + 0.35 * j), 1), "y": round(top + plot_h - h, 1),
-                         "w": round(slot * 0.33, 1), "h": round(h, 1), "series": j, "value": shown(count),
+                         "w": round(slot * 0.33, 1), "h": round(h, 1), "series": j, "value": f.mark(name),
                          "month": month})
-        share = rate(f.closed_on_time, f.closed, f.closed_late)
+        share = f.share("closed_on_time", "closed_late")
         points.append({"x": round(x + slot / 2, 1), "month": month, "rate": share,
                        "y": None if share is None else round(top + plot_h * (1 - share), 1)})
     segments, current = [], []

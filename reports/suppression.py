@@ -1,0 +1,192 @@
+"""Complementary suppression of published counts: which cells to withhold besides the small ones, so that no count
+of 1 or 2 can be worked out from the others (issue 14).
+
+Withholding only the small cells ("<3", primary suppression) is not enough when the published figures add up: a
+month's 4 cases closed and 3 closed on time give the "<3" closed late as 1. Statistical offices answer with
+complementary suppression: withhold more cells (marked "x") until every small cell can again be 1 or 2.
+
+This module is pure. It gets the exact values of every cell and the linear relations a reader knows between them
+(each a sum of ±1 × cell that equals 0), and returns the cells to withhold. A reader is assumed to know:
+- a published cell exactly;
+- a small cell is 1 or 2;
+- a withheld ("x") cell is at least 3 (the rule is public, so a reader can infer that it is not small);
+- an unpublished quantity (the confidential cases between the agency's total and its units') is at least 0.
+The audit narrows every cell's range through every relation until nothing changes (interval propagation) and
+checks that no small cell is pinned to one value. Propagation is sound but not complete: a reader solving all the
+relations at once as an integer programme could in rare shapes learn more; statistical offices audit the same way.
+When a small cell is exposed, the cheapest published cell of a relation that exposes it is withheld (by default
+the smallest: the least information lost), and the audit runs again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+
+SMALL = 3
+INF = float("inf")
+
+Key = Hashable
+Relation = Sequence[tuple[Key, int]]   # Σ coefficient × cell = 0 (whole coefficients, given as ±1)
+
+
+def small(value: int) -> bool:
+    return 0 < value < SMALL
+
+
+def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublished: Iterable[Key] = (),
+            cost: Callable[[Key], tuple] | None = None) -> set[Key]:
+    """The cells to mark "x" (withheld) besides the small ones marked "<3", so that no small cell can be worked
+    out. `unpublished` cells are never published (the reader knows only that they are ≥ 0). Of the cells that would
+    protect a small one, the one of least `cost` goes (by default the smallest value)."""
+    cost = cost or (lambda k: (values[k],))
+    never = set(unpublished)
+    groups, relations = _aliases(values, relations, never)
+    group_value = {g: values.get(g, 0) for g in groups}
+    group_cost = {g: max(cost(k) for k in members) for g, members in groups.items() if g not in never}
+    member_of: dict[Key, list[int]] = {}
+    for index, relation in enumerate(relations):
+        for key, _coefficient in relation:
+            member_of.setdefault(key, []).append(index)
+    marked: set[Key] = set()  # groups shown "x": published ones withheld, or small ones whose "<3" said too much
+    while True:
+        known = _known_ranges(group_value, marked, never, member_of)
+        ranges = _propagate({k: list(v) for k, v in known.items()}, relations, member_of)
+        exposed = sorted((g for g in member_of if g not in never and small(group_value[g])
+                          and ranges[g][0] == ranges[g][1]), key=repr)
+        if not exposed:
+            return {k for g in marked for k in groups[g]}
+        added: set[Key] = set()
+        for group in exposed:
+            choice = _complement(group, group_value, marked | added, never, relations, member_of, ranges,
+                                 known[group], group_cost)
+            if choice is not None:
+                added.add(choice)
+        if not added:  # cannot happen: once every small cell is "x", nothing pins one to a value
+            raise RuntimeError("no cell left to withhold")
+        marked |= added
+
+
+def _aliases(values: Mapping[Key, int], relations: Iterable[Relation],
+             never: set[Key]) -> tuple[dict[Key, list[Key]], list[tuple[tuple[Key, int], ...]]]:
+    """Cells that always equal each other (a unit with one channel: the unit's row is its channel's row) are one
+    cell here, withheld together: withholding one of them alone would protect nothing. Published zeros are left out
+    of the relations (the reader knows them)."""
+    parent: dict[Key, Key] = {}
+
+    def find(key: Key) -> Key:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    kept = []
+    for relation in relations:
+        members = tuple((k, c) for k, c in relation if k in never or values.get(k, 0) != 0)
+        for key, _c in members:
+            find(key)
+        if len(members) == 2 and members[0][1] == -members[1][1] and not {members[0][0], members[1][0]} & never:
+            parent[find(members[0][0])] = find(members[1][0])
+        else:
+            kept.append(members)
+    groups: dict[Key, list[Key]] = {}
+    for key in list(parent):
+        groups.setdefault(find(key), []).append(key)
+    merged = []
+    for members in kept:
+        total: dict[Key, int] = {}
+        for key, coefficient in members:
+            total[find(key)] = total.get(find(key), 0) + coefficient
+        merged_members = tuple((k, c) for k, c in total.items() if c)
+        if len(merged_members) > 1:
+            merged.append(merged_members)
+    return groups, merged
+
+
+def _known_ranges(values: Mapping[Key, int], marked: set[Key], unpublished: set[Key],
+                  member_of: Mapping[Key, list[int]]) -> dict[Key, list[float]]:
+    ranges: dict[Key, list[float]] = {}
+    for key in member_of:
+        if key in unpublished:
+            ranges[key] = [0, INF]
+        elif key in marked:  # "x": at least 3 if it was published; a small cell marked "x" could be 1 or more
+            ranges[key] = [1, INF] if small(values.get(key, 0)) else [SMALL, INF]
+        elif small(values.get(key, 0)):
+            ranges[key] = [1, 2]
+        else:
+            value = values.get(key, 0)
+            ranges[key] = [value, value]
+    return ranges
+
+
+def _bounds(relation: Relation, target: Key, ranges: Mapping[Key, list[float]]) -> tuple[float, float]:
+    """The range of `target` that the relation allows, given the other members' ranges (whole numbers)."""
+    low = high = 0.0
+    own = 1
+    for key, coefficient in relation:
+        if key == target:
+            own = coefficient
+            continue
+        lo, hi = ranges[key]
+        # the target's term is minus the sum of the others: subtract coefficient × [lo, hi]
+        if coefficient > 0:
+            low, high = low - coefficient * hi, high - coefficient * lo
+        else:
+            low, high = low - coefficient * lo, high - coefficient * hi
+    low, high = (low / own, high / own) if own > 0 else (high / own, low / own)
+    return (math.ceil(low) if low != -INF else low), (math.floor(high) if high != INF else high)
+
+
+def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
+               member_of: Mapping[Key, list[int]]) -> dict[Key, list[float]]:
+    queue = deque(range(len(relations)))
+    queued = set(queue)
+    budget = 200 * max(len(relations), 1)  # cycles can creep by one a turn; the cap keeps a page's time bounded
+    while queue and budget:
+        budget -= 1
+        index = queue.popleft()
+        queued.discard(index)
+        for key, _coefficient in relations[index]:
+            low, high = _bounds(relations[index], key, ranges)
+            current = ranges[key]
+            if low > current[0] or high < current[1]:
+                current[0], current[1] = max(current[0], low), min(current[1], high)
+                for other in member_of[key]:
+                    if other != index and other not in queued:
+                        queue.append(other)
+                        queued.add(other)
+    return ranges
+
+
+def _complement(key: Key, values: Mapping[Key, int], marked: set[Key], unpublished: set[Key],
+                relations: Sequence[Relation], member_of: Mapping[Key, list[int]],
+                ranges: Mapping[Key, list[float]], known: list[float], cost: Mapping[Key, tuple]) -> Key | None:
+    """The cheapest published cell of a relation exposing `key`; else of any relation reached from it; else a small
+    cell of those relations to show as "x" instead of "<3" (a total of 2 made of two 1s needs that)."""
+    def candidates(indices: Iterable[int], shown_small: bool = False) -> list[Key]:
+        return [k for i in indices for k, _c in relations[i] if k not in marked and k not in unpublished
+                and (small(values[k]) if shown_small else values[k] >= SMALL)]
+
+    def cheapest(cells: list[Key]) -> Key | None:
+        return min(cells, key=lambda k: (*cost[k], repr(k))) if cells else None
+
+    def pins(bounds: tuple[float, float]) -> bool:
+        return max(bounds[0], known[0]) >= min(bounds[1], known[1])
+
+    exposing = [i for i in member_of[key] if pins(_bounds(relations[i], key, ranges))]
+    choice = cheapest(candidates(exposing)) or cheapest(candidates(member_of[key]))
+    if choice is not None:
+        return choice
+    seen, frontier = {key}, deque([key])  # the relations of the relations' withheld members, and so on
+    while frontier:
+        for index in member_of[frontier.popleft()]:
+            choice = cheapest(candidates([index]))
+            if choice is not None:
+                return choice
+            for other, _c in relations[index]:
+                if other not in seen:
+                    seen.add(other)
+                    frontier.append(other)
+    return cheapest(candidates(exposing or member_of[key], shown_small=True))
