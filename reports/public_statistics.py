@@ -10,11 +10,11 @@ What is published, and what is not:
   numerator, denominator or complement is such a small count is not published either (None), nor is an average of
   fewer than three cases;
 - more counts are withheld ("x", WITHHELD_MARK) where the published figures would otherwise give a small one away
-  by addition or subtraction (reports/suppression.py): each month's figures are protected together, at every level
-  any page or file shows them (agency total, unit, channel, category, unit and channel, the open data's detail);
-- a sum over several months or rows (a period, a unit's year) is published only when every part of it is: one
-  withheld part withholds the sum, so that no two pages, however their periods overlap, can be subtracted to
-  recover a withheld month;
+  by addition or subtraction (reports/suppression.py): each month's total and detail rows (the open data) are
+  protected together;
+- every other figure is a sum of those rows (a unit, a channel, a period), published only when every part of it
+  is: one withheld part withholds the sum, so that no two pages, however their periods or rows overlap, can be
+  subtracted to recover a withheld cell;
 - satisfaction only where the staff page shows it: at least `survey_min_responses` answers (its Wilson interval).
 """
 
@@ -130,14 +130,10 @@ def rollup(rows: Iterable[Figures], key: Callable[[Figures], tuple]) -> list[Fig
 @dataclass
 class Tables:
     """A period's figures, each month protected as a whole: the agency's totals (confidential cases included) and
-    the non-confidential figures per unit, channel, complaint category, unit and channel, and the finest detail
-    (unit × channel × category, the open data's rows). Every list is in month order."""
+    the finest non-confidential rows (unit × channel × complaint category, the open data's detail). Every other
+    figure a page shows is a sum of these, withheld where a part is (`combine`). Both lists are in month order."""
 
     totals: list[Figures]
-    units: list[Figures]
-    channels: list[Figures]
-    categories: list[Figures]
-    unit_channels: list[Figures]
     details: list[Figures]
 
 
@@ -146,91 +142,38 @@ def tables(start: date, end: date, today: date) -> Tables:
     by_month: dict[str, list[Figures]] = {}
     for f in details(start, end, today):
         by_month.setdefault(f.month, []).append(f)
-    out = Tables([], [], [], [], [], [])
+    out = Tables([], [])
     for month in sorted(set(totals) | set(by_month)):
-        _protect_month(totals.get(month) or Figures(month=month), by_month.get(month, []), out)
+        total = totals.get(month) or Figures(month=month)
+        rows = sorted(by_month.get(month, []), key=lambda r: (r.unit, r.channel, r.category))
+        cells = {("T",): total, **{("D", r.unit, r.channel, r.category): r for r in rows}}
+        for cell, measure in _withheld(tuple((cell, tuple(getattr(f, m) for m in MEASURES))
+                                             for cell, f in sorted(cells.items()))):
+            cells[cell].withheld.add(measure)
+        out.totals.append(total)
+        out.details.extend(rows)
     return out
 
 
-def _protect_month(total: Figures, rows: list[Figures], out: Tables) -> None:
-    """Group the month's detail rows at every published level, find the cells to withhold, and mark them."""
-    def grouped(key: Callable[[Figures], tuple]) -> dict[tuple, Figures]:
-        groups: dict[tuple, list[Figures]] = {}
-        for r in rows:
-            groups.setdefault(key(r), []).append(r)
-        summed = {}
-        for k, parts in groups.items():
-            f = replace(parts[0], received=0, closed=0, closed_on_time=0, closed_late=0, open_overdue=0,
-                        reopened=0, days_used_total=0.0, withheld=set())
-            for part in parts:
-                f.add(part)
-            summed[k] = f
-        return summed
-
-    units = grouped(lambda f: (f.unit,))
-    channels = {k: replace(f, unit="", unit_name="", category="") for k, f in grouped(lambda f: (f.channel,)).items()}
-    categories = {k: replace(f, unit="", unit_name="", channel="")
-                  for k, f in grouped(lambda f: (f.category,)).items() if k[0]}
-    units = {k: replace(f, channel="", category="") for k, f in units.items()}
-    unit_channels = {k: replace(f, category="") for k, f in grouped(lambda f: (f.unit, f.channel)).items()}
-    cells: dict[tuple, Figures] = {("T",): total}
-    cells.update({("U", *k): f for k, f in units.items()})
-    cells.update({("CH", *k): f for k, f in channels.items()})
-    cells.update({("CAT", *k): f for k, f in categories.items()})
-    cells.update({("UCH", *k): f for k, f in unit_channels.items()})
-    cells.update({("D", r.unit, r.channel, r.category): r for r in rows})
-    for cell, measure in _withheld(tuple((cell, tuple(getattr(f, m) for m in MEASURES))
-                                         for cell, f in sorted(cells.items()))):
-        cells[cell].withheld.add(measure)
-    out.totals.append(total)
-    out.units.extend(units[k] for k in sorted(units))
-    out.channels.extend(channels[k] for k in sorted(channels))
-    out.categories.extend(categories[k] for k in sorted(categories))
-    out.unit_channels.extend(unit_channels[k] for k in sorted(unit_channels))
-    out.details.extend(sorted(rows, key=lambda r: (r.unit, r.channel, r.category)))
-
-
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _withheld(snapshot: tuple) -> frozenset:
-    """The (cell, measure) pairs to mark "x" in one month, from its exact counts. The relations are those a
-    reader of the pages and files can write: the total is the units plus the unpublished confidential cases; the units,
-    channels, categories and details add up to each other; closed is on time plus late; no more open overdue than
-    received. Kept in memory: a past month's figures rarely change, so a page asks again for the same answer."""
-    counts = {cell: dict(zip(MEASURES, values, strict=True)) for cell, values in snapshot}
-    values = {(cell, m): v for cell, by_measure in counts.items() for m, v in by_measure.items()}
-    of_kind: dict[str, list[tuple]] = {}
-    for cell in counts:
-        of_kind.setdefault(cell[0], []).append(cell)
-
-    def members(kind: str, **where: str) -> list[tuple]:
-        fields = {"U": ("unit",), "CH": ("channel",), "CAT": ("category",), "UCH": ("unit", "channel"),
-                  "D": ("unit", "channel", "category")}[kind]
-        return [c for c in of_kind.get(kind, []) if all(c[1 + fields.index(f)] == v for f, v in where.items())]
-
+    """The (cell, measure) pairs to mark "x" in one month, from its exact counts. The relations are those a reader
+    of the open data can write: the total is the detail rows plus the unpublished confidential cases; closed is on
+    time plus late; no more open overdue than received. Kept in memory: a past month's figures rarely change, so a
+    page asks again for the same answer."""
+    values = {(cell, m): v for cell, counts in snapshot for m, v in zip(MEASURES, counts, strict=True)}
+    cells = [cell for cell, _counts in snapshot]
     relations: list[list[tuple]] = []
     unpublished = set()
     for m in MEASURES:
         unpublished.add((("C",), m))
-        relations.append([((("T",), m), 1), *[((c, m), -1) for c in members("U")], ((("C",), m), -1)])
-        relations.append([*[((c, m), 1) for c in members("U")], *[((c, m), -1) for c in members("CH")]])
-        for cell in members("U"):
-            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("UCH", unit=cell[1])]])
-        for cell in members("CH"):
-            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("UCH", channel=cell[1])]])
-        for cell in members("UCH"):
-            relations.append([((cell, m), 1),
-                              *[((c, m), -1) for c in members("D", unit=cell[1], channel=cell[2])]])
-        for cell in members("CAT"):
-            relations.append([((cell, m), 1), *[((c, m), -1) for c in members("D", category=cell[1])]])
-    for cell in counts:
+        relations.append([((("T",), m), 1), *[((c, m), -1) for c in cells if c[0] == "D"], ((("C",), m), -1)])
+    for cell in cells:
         relations.append([((cell, "closed"), 1), ((cell, "closed_on_time"), -1), ((cell, "closed_late"), -1)])
         unpublished.add((cell, "not_overdue"))
         relations.append([((cell, "received"), 1), ((cell, "open_overdue"), -1), ((cell, "not_overdue"), -1)])
-    return frozenset(protect(values, relations, unpublished, cost=lambda k: (_LEVEL_COST[k[0][0]], values[k])))
-
-
-# Which cells to withhold first: the finest, so that the agency's total (the figure most read) stays published.
-_LEVEL_COST = {"D": 0, "UCH": 1, "U": 2, "CH": 2, "CAT": 2, "T": 3}
+    # The detail rows go first, so that the agency's total (the figure most read) stays published.
+    return frozenset(protect(values, relations, unpublished, cost=lambda k: (k[0][0] == "T", values[k])))
 
 
 @dataclass

@@ -38,23 +38,19 @@ def public_statistics():
     units = _units()
     names = dict(units)
     unit = request.args.get("unit") if request.args.get("unit") in names else None
-    protected = ps.tables(period.start, period.end, now)  # the whole agency's, so one unit's cells match it
-    if unit:
-        totals = [f for f in protected.units if f.unit == unit]
-        channels = [f for f in protected.unit_channels if f.unit == unit]
-        categories = [f for f in protected.details if f.unit == unit and f.category]
-    else:
-        totals, channels, categories = protected.totals, protected.channels, protected.categories
+    protected = ps.tables(period.start, period.end, now)
+    rows = [f for f in protected.details if f.unit == unit] if unit else protected.details
+    # A unit's month is the sum of its rows; the agency's is its protected total (confidential cases included).
+    totals = ps.rollup(rows, lambda f: (f.month,)) if unit else protected.totals
     months = period.months
     by_month = {f.month: f for f in totals}
     monthly = [(m, (by_month.get(m) or ps.Figures(month=m)).published()) for m in months]
     intake = gettext("(intake)")
-    by_unit = [(f.unit_name or intake, f.published())
-               for f in ps.rollup(totals if unit else protected.units, lambda f: (f.unit, f.unit_name))]
+    by_unit = [(f.unit_name or intake, f.published()) for f in ps.rollup(rows, lambda f: (f.unit, f.unit_name))]
     by_channel = [(str(CHANNEL_LABELS.get(f.channel, f.channel)), f.published())
-                  for f in ps.rollup(channels, lambda f: (f.channel,))]
+                  for f in ps.rollup(rows, lambda f: (f.channel,))]
     by_category = [(str(CATEGORY_LABELS.get(f.category, f.category)), f.published())
-                   for f in ps.rollup(categories, lambda f: (f.category,))]
+                   for f in ps.rollup([f for f in rows if f.category], lambda f: (f.category,))]
     summary = ps.combine(totals) if totals else ps.Figures()
     sat_months = ps.monthly_satisfaction(period.start, period.end, unit)
     overall = ps.overall_satisfaction(sat_months)

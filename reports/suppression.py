@@ -50,17 +50,26 @@ def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublishe
         for key, _coefficient in relation:
             member_of.setdefault(key, []).append(index)
     marked: set[Key] = set()  # groups shown "x": published ones withheld, or small ones whose "<3" said too much
+
     while True:
         known = _known_ranges(group_value, marked, never, member_of)
         ranges = _propagate({k: list(v) for k, v in known.items()}, relations, member_of)
-        exposed = sorted((g for g in member_of if g not in never and small(group_value[g])
-                          and ranges[g][0] == ranges[g][1]), key=repr)
+        exposed = [g for g in sorted(member_of, key=repr) if g not in never and small(group_value[g])
+                   and ranges[g][0] == ranges[g][1]]
         if not exposed:
             return {k for g in marked for k in groups[g]}
         added: set[Key] = set()
         for group in exposed:
-            choice = _complement(group, group_value, marked | added, never, relations, member_of, ranges,
-                                 known[group], group_cost)
+            options = _complements(group, group_value, marked | added, never, relations, member_of, ranges,
+                                   known[group], group_cost)
+            if set(options) & added:
+                continue  # this round already withholds a cell that may protect it
+            # Prefer a cell that no relation of its own would give away again (each of its other relations keeps
+            # another unknown member): withholding a cell that is still derivable protects nothing.
+            hidden = marked | added | never
+            free = [o for o in options if all(any(k != o and k in hidden for k, _c in relations[i])
+                                               for i in member_of[o] if group not in dict(relations[i]))]
+            choice = (free or options or [None])[0]
             if choice is not None:
                 added.add(choice)
         if not added:  # cannot happen: once every small cell is "x", nothing pins one to a value
@@ -160,33 +169,33 @@ def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
     return ranges
 
 
-def _complement(key: Key, values: Mapping[Key, int], marked: set[Key], unpublished: set[Key],
-                relations: Sequence[Relation], member_of: Mapping[Key, list[int]],
-                ranges: Mapping[Key, list[float]], known: list[float], cost: Mapping[Key, tuple]) -> Key | None:
-    """The cheapest published cell of a relation exposing `key`; else of any relation reached from it; else a small
-    cell of those relations to show as "x" instead of "<3" (a total of 2 made of two 1s needs that)."""
+def _complements(key: Key, values: Mapping[Key, int], marked: set[Key], unpublished: set[Key],
+                 relations: Sequence[Relation], member_of: Mapping[Key, list[int]],
+                 ranges: Mapping[Key, list[float]], known: list[float], cost: Mapping[Key, tuple]) -> list[Key]:
+    """Cells that could protect `key`, cheapest first: the published cells of the relations exposing it, then of its
+    other relations, then of any relation reached from it; else its relations' small cells, to show as "x" instead
+    of "<3" (a total of 2 made of two 1s needs that)."""
     def candidates(indices: Iterable[int], shown_small: bool = False) -> list[Key]:
-        return [k for i in indices for k, _c in relations[i] if k not in marked and k not in unpublished
-                and (small(values[k]) if shown_small else values[k] >= SMALL)]
-
-    def cheapest(cells: list[Key]) -> Key | None:
-        return min(cells, key=lambda k: (*cost[k], repr(k))) if cells else None
+        found = {k for i in indices for k, _c in relations[i] if k not in marked and k not in unpublished
+                 and (small(values[k]) if shown_small else values[k] >= SMALL)}
+        return sorted(found, key=lambda k: (*cost[k], repr(k)))
 
     def pins(bounds: tuple[float, float]) -> bool:
         return max(bounds[0], known[0]) >= min(bounds[1], known[1])
 
     exposing = [i for i in member_of[key] if pins(_bounds(relations[i], key, ranges))]
-    choice = cheapest(candidates(exposing)) or cheapest(candidates(member_of[key]))
-    if choice is not None:
-        return choice
+    options = candidates(exposing)
+    options += [k for k in candidates(member_of[key]) if k not in options]
+    if options:
+        return options
     seen, frontier = {key}, deque([key])  # the relations of the relations' withheld members, and so on
     while frontier:
         for index in member_of[frontier.popleft()]:
-            choice = cheapest(candidates([index]))
-            if choice is not None:
-                return choice
+            found = candidates([index])
+            if found:
+                return found
             for other, _c in relations[index]:
                 if other not in seen:
                     seen.add(other)
                     frontier.append(other)
-    return cheapest(candidates(exposing or member_of[key], shown_small=True))
+    return candidates(exposing or member_of[key], shown_small=True)
