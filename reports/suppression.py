@@ -145,7 +145,7 @@ def _bounds(relation: Relation, target: Key, ranges: Mapping[Key, list[float]]) 
         else:
             low, high = low - coefficient * lo, high - coefficient * hi
     low, high = (low / own, high / own) if own > 0 else (high / own, low / own)
-    return (math.ceil(low) if low != -INF else low), (math.floor(high) if high != INF else high)
+    return (math.ceil(low) if math.isfinite(low) else low), (math.floor(high) if math.isfinite(high) else high)
 
 
 def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
