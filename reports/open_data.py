@@ -6,7 +6,8 @@ The rows are those of the public statistics (reports/public_statistics.py), unde
 (month × unit × channel × complaint category, confidential cases left out). Field names are stable English
 identifiers (the same whatever the reader's language); each field has a Traditional Chinese `title` and
 `description` and their English in `title:en` / `description:en` (custom properties, which Table Schema allows).
-The package's metadata also carries the national open-data platform's (data.gov.tw) fields under `data.gov.tw`.
+The package's metadata also carries the national open-data platform's (data.gov.tw) dataset metadata under
+`data.gov.tw`, in the keys of the platform's metadata API.
 """
 
 from __future__ import annotations
@@ -192,20 +193,32 @@ def datapackage(start: date, end: date, generated: datetime, base_url: str) -> d
         "contributors": [{"title": agency, "role": "publisher"}],
         "temporalCoverage": {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")},
         "updateFrequency": "daily",
+        # The national platform's dataset metadata, in the keys of its metadata API (v2) and dataset list, so an
+        # agency can copy it when it registers the dataset (政府資料開放平臺「資料集詮釋資料 JSON 範例」):
+        # categoryService and publisherOID are the agency's own codes, so they are not guessed here.
         "data.gov.tw": {
-            "資料集名稱": title,
-            "提供機關": agency,
-            "資料集描述": description,
-            "主要欄位說明": names,
-            "更新頻率": "每1日",
-            "授權方式": LICENCE["title"],
-            "授權說明網址": LICENCE["path"],
-            "計費方式": "免費",
-            "檔案格式": "CSV;JSON",
-            "編碼格式": "UTF-8",
-            "資料時間範圍": f"{start.strftime('%Y-%m')}至{end.strftime('%Y-%m')}",
-            "資料產製時間": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "相關網址": f"{base_url}/statistics",
+            "title": title,
+            "description": description,
+            "type": "rawData",
+            "license": "1",  # 政府資料開放授權條款－第1版, as the platform's own list under that licence is marked
+            "licenseName": LICENCE["title"],
+            "licenseURL": LICENCE["path"],
+            "cost": "free",
+            "publisher": agency,
+            "updateFrequency": {"regularupdate": "1", "Frequency": "1", "unittime": "日"},
+            "coverageStartedDate": start.isoformat(),
+            "coverageEndedDate": end.isoformat(),
+            "modifiedDate": generated.strftime("%Y-%m-%d %H:%M:%S"),
+            "language": "zh",
+            "relatedUrl": f"{base_url}/statistics",
+            "notes": f"授權說明網址：{LICENCE['path']}；1或2件以「<3」表示，為保護小數值而隱藏者以「x」表示。",
+            "fieldDescription": names,
+            "distribution": [
+                {"resourceDescription": f"{title}（{fmt}），每日更新", "format": fmt, "encoding": "UTF-8",
+                 "downloadURL": f"{base_url}/open-data/statistics.{fmt.lower()}",
+                 "resourceField": [{"name": name, "description": zh_desc}
+                                   for name, _k, _t, _e, zh_desc, _d in FIELDS]}
+                for fmt in ("CSV", "JSON")],
         },
         "resources": [
             {**resource, "name": "statistics-csv", "path": "statistics.csv", "format": "csv",

@@ -117,7 +117,13 @@ def test_open_data_is_a_valid_data_package_without_personal_data(app, db, clock,
     assert package["licenses"][0]["path"] == "https://data.gov.tw/license"
     assert package["contributors"][0]["title"] == app.config["AGENCY_NAME"]
     assert package["temporalCoverage"] == {"start": "2026-10", "end": "2026-11"}
-    assert package["data.gov.tw"]["授權方式"] == "政府資料開放授權條款－第1版"
+    platform = package["data.gov.tw"]
+    assert platform["licenseName"] == "政府資料開放授權條款－第1版" and platform["cost"] == "free"
+    assert platform["updateFrequency"] == {"regularupdate": "1", "Frequency": "1", "unittime": "日"}
+    assert platform["coverageStartedDate"] == "2026-10-01" and platform["publisher"] == app.config["AGENCY_NAME"]
+    assert [d["downloadURL"].rsplit("/", 1)[1] for d in platform["distribution"]] == ["statistics.csv",
+                                                                                    "statistics.json"]
+    assert {f["name"] for f in platform["distribution"][0]["resourceField"]} >= {"received", "on_time_rate"}
     fields = package["resources"][0]["schema"]["fields"]
     assert all(f["title"] and f["description"] and f["title:en"] and f["description:en"] for f in fields)
 
