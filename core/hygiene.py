@@ -32,7 +32,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from core.errors import DomainError
 
@@ -187,13 +187,21 @@ def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str | None]]:
 
 
 def _refuse(message: str, api_status: int, location: str | None = None, name: str | None = None) -> Any:
-    """The answer itself (not an exception), so the app's generic 400 text does not replace the message."""
+    """The answer itself (not an exception), so the app's generic 400 text does not replace the message; a
+    blueprint with its own error format (Open311's list of errors, in JSON or XML) gets a 400 to answer in it."""
+    if _blueprint_answers_errors():
+        raise BadRequest(description=message)
     if _is_api():
         body: dict[str, Any] = {"code": api_status, "status": _status_name(api_status), "message": message}
         if location and name is not None:
             body["errors"] = {location: {_CONTROL.sub("", name)[:40] or "?": [message]}}
         return jsonify(body), api_status
     return render_template("core/error.html", code=400, message=message), 400
+
+
+def _blueprint_answers_errors() -> bool:
+    handlers = current_app.error_handler_spec.get(request.blueprint, {}) if request.blueprint else {}
+    return HTTPException in handlers.get(None, {}) or BadRequest in handlers.get(400, {})
 
 
 def _status_name(status: int) -> str:

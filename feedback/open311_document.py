@@ -172,9 +172,9 @@ JURISDICTION = _query("jurisdiction_id", "Accepted everywhere. When the server i
                                          "(OPEN311_JURISDICTION_ID), another one answers 404; otherwise any is "
                                          "accepted.")
 # Every route: anything else (a method it does not take) is an Open311 error list too; only a field with a control
-# character (NUL) is refused before Open311 sees it, as for every form (core/hygiene.py), with an HTML page.
+# character (NUL) is refused before Open311 sees it, as for every form (core/hygiene.py), as a list of errors too.
 OTHER = {"default": _errors("Another error (405: a method the route does not take), as a list of errors. A field "
-                            "holding a control character such as NUL is refused with 400 and an HTML page.")}
+                            "holding a control character such as NUL is refused with 400 and a list of errors.")}
 JURISDICTION_404 = _errors("jurisdiction_id is not this server's.")
 
 

@@ -196,3 +196,16 @@ def test_the_staff_case_page_shows_the_place_with_a_map_link(app, db, client, sm
     page = staff_client(app, "intake@example.tw").get(f"/staff/cases/{number}").text
     assert "中山路二段100號前" in page
     assert "https://www.openstreetmap.org/?mlat=25.052&amp;mlon=121.5201234" in page
+
+
+def test_a_control_character_is_refused_in_the_spec_format(client, smtp, key):  # noqa: ANN001
+    """The site-wide check for NUL and other control characters answers Open311 clients in their format."""
+    as_json = client.get(f"{BASE}/requests.json?status=open%00")
+    assert as_json.status_code == 400 and as_json.content_type.startswith("application/json")
+    [error] = as_json.json
+    assert error["code"] == 400 and "status" in error["description"]
+    as_xml = client.post(f"{BASE}/requests.xml", data=request_form(key, description="路燈\x00不亮"))
+    assert as_xml.status_code == 400 and as_xml.content_type.startswith("text/xml")
+    assert [e.findtext("code") for e in ET.fromstring(as_xml.data).findall("error")] == ["400"]
+    # Elsewhere the same check still answers with the site's page.
+    assert client.get("/faq?q=%00").status_code == 400
