@@ -245,17 +245,43 @@ def monthly_satisfaction(start: date, end: date, unit_code: str | None = None) -
 
 
 def satisfaction_by_unit(start: date, end: date, unit_code: str | None = None) -> list[dict]:
-    """Per unit for the period; the ethics office left out (its cases are mostly confidential: in totals only)."""
-    from sqlalchemy import select
+    """Per unit for the period, the ethics office left out (its cases are mostly confidential: in totals only).
+    Built from each month's figures and published only where every month's are, as the counts are (`combine`):
+    otherwise two periods that overlap would give one month's few answers away by subtraction."""
+    from sqlalchemy import func, select
 
     from core.accounts.models import Unit
     from core.extensions import db
-    from surveys.aggregates import by_unit
+    from core.settings import get_setting
+    from surveys.aggregates import SATISFIED_FROM
+    from surveys.models import SurveyResponse
+    from surveys.statistics import wilson_interval
 
-    ethics = set(db.session.scalars(select(Unit.code).where(Unit.is_ethics_office.is_(True))))
-    return [{"unit": f.unit, "unit_name": f.unit_name,
-             **_satisfaction(f.responses, f.suppressed, f.satisfied_share, f.satisfied_ci)}
-            for f in by_unit(start, end, unit_code) if f.unit and f.unit not in ethics and f.responses]
+    r = SurveyResponse
+    month = (func.to_char(r.answered_on, "YYYY-MM") if db.session.get_bind().dialect.name == "postgresql"
+             else func.strftime("%Y-%m", r.answered_on))
+    query = (select(Unit.code, Unit.name, month, func.count(), func.count().filter(r.overall >= SATISFIED_FROM))
+             .join(Unit, Unit.id == r.unit_id)
+             .where(r.answered_on.between(start, end), Unit.is_ethics_office.is_(False))
+             .group_by(Unit.code, Unit.name, month))
+    if unit_code:
+        query = query.where(Unit.code == unit_code)
+    minimum = get_setting("survey_min_responses")
+    units: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for code, name, _month, count, satisfied in db.session.execute(query):
+        units.setdefault((code, name), []).append((count, int(satisfied or 0)))
+    out = []
+    for (code, name), months in sorted(units.items()):
+        responses, satisfied = sum(c for c, _s in months), sum(s for _c, s in months)
+        few_in_a_month = len(months) > 1 and responses >= minimum and any(c < minimum for c, _s in months)
+        suppressed = responses < minimum or few_in_a_month
+        interval = None if suppressed else wilson_interval(satisfied, responses)
+        row = _satisfaction(responses, suppressed, None if suppressed else round(satisfied / responses, 4),
+                            [round(interval[0], 4), round(interval[1], 4)] if interval else None)
+        small_month = len(months) > 1 and any(small(c) for c, _s in months)
+        out.append({"unit": code, "unit_name": name, **row, "few_in_a_month": few_in_a_month,
+                    "shown_responses": WITHHELD_MARK if small_month else shown(responses)})
+    return out
 
 
 def overall_satisfaction(months: dict[str, dict]) -> dict:
@@ -265,8 +291,9 @@ def overall_satisfaction(months: dict[str, dict]) -> dict:
 
     responses = sum(m["_responses"] for m in months.values())
     satisfied = sum(m["_satisfied"] for m in months.values() if m["_satisfied"] is not None)
-    if any(m["_satisfied"] is None for m in months.values()):
-        return _satisfaction(responses, True, None, None)  # a suppressed month's share is not known here
+    if any(m["_satisfied"] is None for m in months.values()):  # a suppressed month's share is not known here
+        return {**_satisfaction(responses, True, None, None),
+                "few_in_a_month": len(months) > 1 and responses >= get_setting("survey_min_responses")}
     suppressed = responses < get_setting("survey_min_responses")
     interval = None if suppressed else wilson_interval(satisfied, responses)
     return _satisfaction(responses, suppressed, None if suppressed else round(satisfied / responses, 4),
@@ -274,7 +301,8 @@ def overall_satisfaction(months: dict[str, dict]) -> dict:
 
 
 def _satisfaction(responses: int, suppressed: bool, share: float | None, ci: list | None) -> dict:
-    return {"responses": responses, "suppressed": suppressed, "share": None if suppressed else share,
+    return {"responses": responses, "suppressed": suppressed, "few_in_a_month": False,
+            "share": None if suppressed else share,
             "ci": None if suppressed else ci, "_responses": responses,
             "_satisfied": None if suppressed or share is None else round(share * responses)}
 

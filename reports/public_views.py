@@ -67,7 +67,7 @@ def public_statistics():
 
 
 def _shown(satisfaction: dict) -> dict:
-    return {**satisfaction, "shown_responses": ps.shown(satisfaction["responses"])}
+    return {"shown_responses": ps.shown(satisfaction["responses"]), **satisfaction}
 
 
 def _ensure_published() -> None:

@@ -145,7 +145,7 @@ def _cells(page: str, caption: str) -> dict[str, list[str]]:
     rows = {}
     for heading, cells in re.findall(r'<th scope="row">([^<]*)</th>(.*?)</tr>', table, re.S):
         rows[heading.strip()] = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
-                                 for c in re.findall(r"<td>(.*?)</td>", cells)]
+                                 for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
     return rows
 
 
@@ -174,3 +174,32 @@ def test_the_open_data_withholds_what_subtraction_would_give_away(app, db, clock
     assert package["resources"][0]["schema"]["missingValues"] == ["", "<3", "x"]
     client.set_cookie("lang", "en")
     assert 'written "x"' in client.get("/open-data").text.replace("&#34;", '"')
+
+
+def test_a_units_satisfaction_over_two_overlapping_periods_cannot_be_subtracted(app, db, clock, client):
+    """ROADS: 6 answers in September (all satisfied), 1 in October (not): published for September alone, the
+    September–October share would give October's one answer away, so it is not published, and says why."""
+    from cases.models import Case
+    from surveys.models import SurveyInvitation, SurveyResponse
+    from surveys.services import current_questionnaire
+
+    _seed(db, clock)
+    questionnaire = current_questionnaire()
+    cases = db.session.scalars(sa.select(Case).order_by(Case.received_on, Case.id)).all()
+    answers = [(cases[i], date(2026, 9, 20), 5) for i in range(6)] + [(cases[6], date(2026, 10, 20), 1)]
+    for i, (case, answered, overall) in enumerate(answers):
+        invitation = SurveyInvitation(case_id=case.id, questionnaire_id=questionnaire.id,
+                                      token_digest=f"suppress-{i}".ljust(64, "0"), email=f"a{i}@example.tw",
+                                      language="zh_Hant_TW", unit_id=case.unit_id, outcome="met",
+                                      sent_on=answered, expires_at=sa.func.now())
+        db.session.add(invitation)
+        db.session.flush()
+        db.session.add(SurveyResponse(invitation_id=invitation.id, questionnaire_id=questionnaire.id,
+                                      unit_id=case.unit_id, outcome="met", answered_on=answered, overall=overall))
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    caption = "Satisfaction per month and per unit"
+    september = _cells(client.get("/statistics?from=2026-09&to=2026-09").text, caption)
+    assert september["養護工程處"][:2] == ["6", "100.0%"]
+    both = _cells(client.get("/statistics?from=2026-09&to=2026-10").text, caption)
+    assert both["養護工程處"] == ["x", "Not published: a month of this period had too few responses"]
