@@ -12,9 +12,10 @@ What is published, and what is not:
 - more counts are withheld ("x", WITHHELD_MARK) where the published figures would otherwise give a small one away
   by addition or subtraction (reports/suppression.py): each month's total and detail rows (the open data) are
   protected together;
-- every other figure is a sum of those rows (a unit, a channel, a period), published only when every part of it
-  is: one withheld part withholds the sum, so that no two pages, however their periods or rows overlap, can be
-  subtracted to recover a withheld cell;
+- every other figure is a sum of those rows (a unit, a channel, a period), published exactly only when every part
+  of it is; with a withheld part the sum is published as the least it can be ("≥ n"), which anyone can work out
+  from the parts, so that no two pages, however their periods or rows overlap, can be subtracted to recover a
+  withheld cell;
 - satisfaction only where the staff page shows it: at least `survey_min_responses` answers (its Wilson interval).
 """
 
@@ -61,6 +62,7 @@ class Figures:
     days_used_total: float = 0.0   # Σ average × closed, to roll rows up exactly
     satisfaction: dict | None = field(default=None)  # responses, satisfied_share, ci (already suppressed)
     withheld: set[str] = field(default_factory=set)  # the measures withheld to protect a small count ("x")
+    floors: dict[str, int] = field(default_factory=dict)  # of a withheld sum: the least it can be ("≥ n")
 
     @classmethod
     def of(cls, r: StatRow) -> Figures:
@@ -78,8 +80,10 @@ class Figures:
         return name in self.withheld or small(getattr(self, name))
 
     def mark(self, name: str) -> int | str:
-        """A count as published: the number, "<3" or "x"."""
-        return WITHHELD_MARK if name in self.withheld else shown(getattr(self, name))
+        """A count as published: the number, "<3", "x", or for a sum with withheld parts "≥ n"."""
+        if name in self.withheld:
+            return f"≥{self.floors[name]}" if name in self.floors else WITHHELD_MARK
+        return shown(getattr(self, name))
 
     def share(self, numerator: str, *rests_on: str) -> float | None:
         """numerator ÷ closed, unless a count it rests on is withheld."""
@@ -105,17 +109,24 @@ class Figures:
 
 
 def combine(parts: list[Figures]) -> Figures:
-    """The sum of published rows. A measure with a withheld part is withheld in the sum ("x"), unless that part is
-    the only one not zero (the sum is then that part, published as it was)."""
+    """The sum of published rows. A measure with a withheld part is withheld in the sum, which is published as the
+    least it can be ("≥ n": the published parts plus 1 for each withheld one, or its own least if it is a sum), a
+    figure anyone can work out from the parts; unless that part is the only one not zero (the sum is then that
+    part, published as it was)."""
     out = replace(parts[0], received=0, closed=0, closed_on_time=0, closed_late=0, open_overdue=0, reopened=0,
-                  days_used_total=0.0, satisfaction=None, withheld=set())
+                  days_used_total=0.0, satisfaction=None, withheld=set(), floors={})
     for part in parts:
         out.add(part)
     for name in MEASURES:
         hidden = [p for p in parts if p.hides(name)]
-        alone = len(hidden) == 1 and getattr(out, name) == getattr(hidden[0], name)
-        if hidden and (not alone or name in hidden[0].withheld):
+        if len(hidden) == 1 and getattr(out, name) == getattr(hidden[0], name):  # the only part not zero
+            if name in hidden[0].withheld:
+                out.withheld.add(name)
+                if name in hidden[0].floors:
+                    out.floors[name] = hidden[0].floors[name]
+        elif hidden:
             out.withheld.add(name)
+            out.floors[name] = sum(p.floors.get(name, 1) if p.hides(name) else getattr(p, name) for p in parts)
     return out
 
 

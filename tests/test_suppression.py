@@ -144,7 +144,7 @@ def _cells(page: str, caption: str) -> dict[str, list[str]]:
     table = table[:table.index("</table>")]
     rows = {}
     for heading, cells in re.findall(r'<th scope="row">([^<]*)</th>(.*?)</tr>', table, re.S):
-        rows[heading.strip()] = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+        rows[html.unescape(heading).strip()] = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
                                  for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
     return rows
 
@@ -155,11 +155,14 @@ def test_two_overlapping_periods_cannot_be_subtracted(app, db, clock, client):
     september = _cells(client.get("/statistics?from=2026-09&to=2026-09").text, "Per unit, for the whole period")
     both = _cells(client.get("/statistics?from=2026-09&to=2026-10").text, "Per unit, for the whole period")
     assert september["養護工程處"][0] == "9"
-    # Published as 10, September–October minus September would give October's "<3" as 1.
-    assert both["養護工程處"][0] == "x"
+    # Published as 10, September–October minus September would give October's "<3" as 1: it is "at least 10"
+    # (9 and a withheld part, which is at least 1), which subtracting September leaves at "at least 1".
+    assert both["養護工程處"][0] == "≥10"
     october = client.get("/statistics?from=2026-10&to=2026-10").text
     assert _cells(october, "Per unit, for the whole period")["養護工程處"][0] == "<3"
     # October's total (5) minus PARKS (4) would give ROADS' 1: PARKS is withheld too, and the legend says why.
+    # The channels' rows are sums of the same cells: withheld with them.
+    assert _cells(october, "Per channel, for the whole period")["Director's mailbox"][0] == "x"
     assert _cells(october, "Per unit, for the whole period")["公園處"][0] == "x"
     assert _cells(october, "All figures per month")["2026-10"][0] == "5"
     assert 'shown as "x"' in october or "shown as &#34;x&#34;" in october
