@@ -29,6 +29,8 @@ CATEGORY_MAX = 60
 RESULTS_MAX = 30
 SUGGESTIONS_MAX = 3
 TERMS_MAX = 20
+# What an editor writes for an entry; every save keeps all of it as a version.
+TEXT_FIELDS = ("category", "category_en", "question_zh", "answer_zh", "question_en", "answer_en")
 
 
 def _trgm(name: str, column: str) -> Index:
@@ -49,6 +51,8 @@ class FaqEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
+    # The category's name on English pages; the Chinese name stays the key that groups and filters entries.
+    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
     question_zh: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
     answer_zh: Mapped[str] = mapped_column(Text, default="")
     question_en: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
@@ -75,6 +79,7 @@ class FaqEntryVersion(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
+    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
     question_zh: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
     answer_zh: Mapped[str] = mapped_column(Text, default="")
     question_en: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
@@ -179,9 +184,16 @@ def published(category: str = "") -> list[FaqEntry]:
     return list(db.session.scalars(q.order_by(FaqEntry.category, FaqEntry.id)))
 
 
-def categories() -> list[str]:
-    return [c for c in db.session.scalars(select(FaqEntry.category).where(FaqEntry.published.is_(True))
-                                          .distinct().order_by(FaqEntry.category)) if c]
+def categories(language: str) -> dict[str, str]:
+    """The published categories, each key (its Chinese name) with its name in `language`: on English pages the
+    English name an entry of that category gives, else the Chinese one."""
+    names: dict[str, str] = {}
+    rows = db.session.execute(select(FaqEntry.category, FaqEntry.category_en).where(FaqEntry.published.is_(True))
+                              .distinct().order_by(FaqEntry.category, FaqEntry.category_en.desc()))
+    for key, english in rows:
+        if key and key not in names:
+            names[key] = (english or key) if language == "en" else key
+    return names
 
 
 # ------------------------------------------------------------------ the counter
@@ -215,7 +227,7 @@ def save(entry: FaqEntry | None, form, by: Staff) -> FaqEntry:  # noqa: ANN001
     def text(key: str) -> str:
         return (form.get(key) or "").replace("\x00", "").strip()
 
-    values = {k: text(k) for k in ("category", "question_zh", "answer_zh", "question_en", "answer_en")}
+    values = {k: text(k) for k in TEXT_FIELDS}
     values["published"] = form.get("published") in ("1", "on", "y", "true")
     errors = {}
     if not values["question_zh"] and not values["question_en"]:
@@ -223,8 +235,9 @@ def save(entry: FaqEntry | None, form, by: Staff) -> FaqEntry:  # noqa: ANN001
     if bool(values["question_zh"]) != bool(values["answer_zh"]) or bool(values["question_en"]) != bool(
             values["answer_en"]):
         errors["answer_zh"] = _("Each language needs both its question and its answer.")
-    if len(values["category"]) > CATEGORY_MAX or max(len(values["question_zh"]), len(values["question_en"])) > \
-            QUESTION_MAX or max(len(values["answer_zh"]), len(values["answer_en"])) > ANSWER_MAX:
+    longest = {CATEGORY_MAX: ("category", "category_en"), QUESTION_MAX: ("question_zh", "question_en"),
+               ANSWER_MAX: ("answer_zh", "answer_en")}
+    if any(len(values[k]) > limit for limit, keys in longest.items() for k in keys):
         errors["category"] = _("A field is too long.")
     if errors:
         raise FaqInvalid(errors)
@@ -242,5 +255,5 @@ def save(entry: FaqEntry | None, form, by: Staff) -> FaqEntry:  # noqa: ANN001
 
 def set_published(entry: FaqEntry, published_now: bool, by: Staff) -> None:
     """Publish or withdraw: recorded as a version like any save."""
-    form = {k: getattr(entry, k) for k in ("category", "question_zh", "answer_zh", "question_en", "answer_en")}
+    form = {k: getattr(entry, k) for k in TEXT_FIELDS}
     save(entry, {**form, "published": "1" if published_now else ""}, by)

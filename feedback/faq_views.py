@@ -23,8 +23,9 @@ def index():
     query = (request.args.get("q") or "").strip()[:100]
     category = (request.args.get("category") or "").strip()[:faq.CATEGORY_MAX]
     entries = faq.search(query, category=category) if query else faq.published(category)
+    language = _language()
     return render_template("feedback/faq.html", entries=entries, query=query, category=category,
-                           categories=faq.categories(), language=_language())
+                           categories=faq.categories(language), language=language)
 
 
 @bp.route("/faq/answered", methods=["POST"])
@@ -59,7 +60,7 @@ def manage():
 def edit(entry_id: int):
     entry = db.session.get(faq.FaqEntry, entry_id) or abort(404)
     errors, status = {}, 200
-    values = {k: getattr(entry, k) for k in ("category", "question_zh", "answer_zh", "question_en", "answer_en")}
+    values = {k: getattr(entry, k) for k in faq.TEXT_FIELDS}
     values["published"] = "1" if entry.published else ""
     if request.method == "POST":
         try:

@@ -22,8 +22,9 @@ def _seed(app, db):  # noqa: ANN001, ANN202
     secretariat = staff_client(app, "secretariat@example.tw")
     _entry(secretariat, category="道路", question_zh="路燈故障怎麼辦？", answer_zh="請撥打 1999 或於網站報修路燈。",
            question_en="What if a street light is broken?", answer_en="Call 1999 or report it on our website.")
-    _entry(secretariat, category="公園", question_zh="公園開放時間？", answer_zh="每日上午六時至晚上十時。",
-           question_en="When are the parks open?", answer_en="From 6 a.m. to 10 p.m. every day.")
+    _entry(secretariat, category="公園", category_en="Parks", question_zh="公園開放時間？",
+           answer_zh="每日上午六時至晚上十時。", question_en="When are the parks open?",
+           answer_en="From 6 a.m. to 10 p.m. every day.")
     _entry(secretariat, category="道路", question_zh="草稿問題", answer_zh="尚未公開", published="")
     return secretariat
 
@@ -54,6 +55,12 @@ def test_the_faq_is_linked_from_the_home_page_and_shown_in_english(app, db, clie
     client.get("/language/en")
     page = html.unescape(client.get("/faq").text)
     assert "When are the parks open?" in page
+    # A category with an English name shows it; one without shows its Chinese name, marked as Chinese.
+    assert "<h2>Parks</h2>" in page and '<option value="公園" >Parks</option>' in page
+    assert '<h2 lang="zh-Hant-TW">道路</h2>' in page
+    assert "Parks" in html.unescape(client.get("/faq", query_string={"category": "公園"}).text)
+    client.get("/language/zh_Hant_TW")
+    assert "<h2>公園</h2>" in html.unescape(client.get("/faq").text)
 
 
 def test_each_save_is_a_version_and_the_secretariat_publishes_and_withdraws(app, db, client):
