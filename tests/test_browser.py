@@ -68,6 +68,30 @@ def serious_violations(page) -> list[str]:  # noqa: ANN001
     ]
 
 
+WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
+
+
+def fits(page) -> bool:  # noqa: ANN001
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def too_wide(page) -> list[str]:  # noqa: ANN001
+    """What reaches past the window's right edge (outside the scroll regions), for the failure message."""
+    return page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+        .slice(0, 8)""")
+
+
+def page_problems(page, label: str) -> list[str]:  # noqa: ANN001
+    """What is wrong with the page as shown: axe's serious and critical findings, and the page itself scrolling
+    sideways (tables scroll in their own regions)."""
+    problems = [f"{label}: {v}" for v in serious_violations(page)]
+    if not fits(page):
+        problems.append(f"{label}: the page scrolls sideways: {too_wide(page)}")
+    return problems
+
+
 def test_director_mailbox_in_a_real_browser_is_accessible(page, live_server, smtp):
     page.goto(f"{live_server}/mailbox")
     assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
-from tests.test_browser_homes import WIDTHS, _fits, _too_wide
+from tests.test_browser import WIDTHS, browser, live_server, log_in, page_problems  # noqa: F401 - the fixtures
 
 
 @pytest.fixture
@@ -35,9 +34,7 @@ def test_the_analysis_is_accessible_and_prints_without_the_form(browser, live_se
             for path in ("/staff/analysis", "/staff/analysis/2026-Q3", "/staff/analysis?period=2026-Q9"):
                 page.goto(live_server + path)
                 assert page.locator("h1").is_visible(), path
-                problems += [f"{language} {path} {width}: {v}" for v in serious_violations(page)]
-                if not _fits(page):
-                    problems.append(f"{language} {path} {width}: the page scrolls sideways: {_too_wide(page)}")
+                problems += page_problems(page, f"{language} {path} {width}")
     page.goto(f"{live_server}/staff/analysis/2026-Q3")
     page.emulate_media(media="print")
     assert not page.locator("textarea").first.is_visible()

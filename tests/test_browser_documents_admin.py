@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
-from tests.test_browser_homes import WIDTHS, _fits, _too_wide
+from tests.test_browser import WIDTHS, browser, live_server, log_in, page_problems  # noqa: F401 - the fixtures
 
 
 @pytest.fixture
@@ -35,9 +34,7 @@ def agency(app, db, smtp):  # noqa: ANN001
 
 def _check(page, what: str, width: str, problems: list[str]) -> None:  # noqa: ANN001
     assert page.locator("h1, h2").first.is_visible(), what
-    problems += [f"{what} {width}: {v}" for v in serious_violations(page)]
-    if not _fits(page):
-        problems.append(f"{what} {width}: the page scrolls sideways: {_too_wide(page)}")
+    problems += page_problems(page, f"{what} {width}")
 
 
 def _person(browser, live_server: str, email: str):  # noqa: ANN001, F811

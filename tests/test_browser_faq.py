@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.support import make_agency, table_count
-from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
-from tests.test_browser_homes import WIDTHS, _fits, _too_wide
+from tests.test_browser import WIDTHS, browser, live_server, log_in, page_problems  # noqa: F401 - the fixtures
 
 ENTRIES = [
     {"category": "道路", "question_zh": "路燈故障怎麼辦？",
@@ -78,9 +77,7 @@ def _context(browser, width: str, locale: str, live_server: str, **options):  # 
 def _look(page, label: str, problems: list[str]) -> None:  # noqa: ANN001
     """axe, and no sideways scrolling, with every answer opened (a closed <details> hides its text from both)."""
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    problems += [f"{label}: {v}" for v in serious_violations(page)]
-    if not _fits(page):
-        problems.append(f"{label}: the page scrolls sideways: {_too_wide(page)}")
+    problems += page_problems(page, label)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

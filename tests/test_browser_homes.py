@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
+from tests.test_browser import WIDTHS, browser, live_server, log_in, page_problems  # noqa: F401 - the fixtures
 
-WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
 ROLES = ["intake@example.tw", "roads.chief@example.tw", "roads.handler@example.tw", "secretariat@example.tw",
          "ethics@example.tw"]
 
@@ -31,18 +30,6 @@ def cases(app, db):  # noqa: ANN001
     _case(app, db, unit="ETHICS", subject="廉政案件")
 
 
-def _fits(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def _too_wide(page) -> list[str]:  # noqa: ANN001
-    """What reaches past the window's right edge (outside the scroll regions), for the failure message."""
-    return page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
-        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
-        .slice(0, 8)""")
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_each_roles_home_is_accessible_on_a_laptop_and_a_phone(browser, live_server, cases, width):  # noqa: F811
     problems = []
@@ -53,9 +40,7 @@ def test_each_roles_home_is_accessible_on_a_laptop_and_a_phone(browser, live_ser
         log_in(page, live_server, email)
         page.goto(f"{live_server}/staff/")
         assert page.locator("#home-heading").is_visible(), email
-        problems += [f"{email} {width}: {v}" for v in serious_violations(page)]
-        if not _fits(page):
-            problems.append(f"{email} {width}: the page scrolls sideways: {_too_wide(page)}")
+        problems += page_problems(page, f"{email} {width}")
         # The case number column stays in view when a table is scrolled sideways to its end.
         regions = page.locator(".table-scroll")
         for k in range(regions.count()):
@@ -79,8 +64,6 @@ def test_statistics_and_satisfaction_are_accessible_on_a_laptop_and_a_phone(brow
     problems = []
     for path in ("/staff/statistics", "/staff/satisfaction"):
         page.goto(live_server + path)
-        problems += [f"{path} {width}: {v}" for v in serious_violations(page)]
-        if not _fits(page):
-            problems.append(f"{path} {width}: the page scrolls sideways: {_too_wide(page)}")
+        problems += page_problems(page, f"{path} {width}")
     context.close()
     assert problems == [], "\n".join(problems)

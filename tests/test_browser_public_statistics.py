@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, live_server, serious_violations  # noqa: F401 - the fixtures
-from tests.test_browser_homes import WIDTHS, _fits, _too_wide
+from tests.test_browser import WIDTHS, browser, live_server, page_problems  # noqa: F401 - the fixtures
 
 
 @pytest.fixture
@@ -28,8 +27,6 @@ def test_public_statistics_and_open_data_are_accessible(browser, live_server, fi
         for path in ("/statistics?from=2026-10&to=2026-11", "/statistics?unit=ROADS", "/open-data"):
             page.goto(live_server + path)
             assert page.locator("h1").is_visible(), path
-            problems += [f"{locale} {path} {width}: {v}" for v in serious_violations(page)]
-            if not _fits(page):
-                problems.append(f"{locale} {path} {width}: the page scrolls sideways: {_too_wide(page)}")
+            problems += page_problems(page, f"{locale} {path} {width}")
         context.close()
     assert problems == [], "\n".join(problems)
