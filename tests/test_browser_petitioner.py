@@ -10,20 +10,12 @@ import re
 
 import pytest
 
-from tests.support import act, make_agency, register_case, staff_client
+from tests.support import access_code, act, make_agency, register_case, staff_client
 from tests.test_bad_input import PDF
 from tests.test_browser import browser, live_server, log_in, serious_violations  # noqa: F401 - the fixtures
 from tests.test_reply_attachments import _attach
 
 WIDTHS = ((1280, 800), (390, 844))
-
-
-def _code(smtp, email: str) -> str:  # noqa: ANN001
-    for message in smtp.to(email):
-        found = re.search(r"查詢密碼：([A-Z0-9]+)", smtp.text(message))
-        if found:
-            return found.group(1)
-    raise AssertionError(f"no receipt mail to {email}")
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def journey(app, db, smtp):  # noqa: ANN001, ANN201
         number = register_case(db, email=email, subject=f"路燈不亮（{name}）").number
         act(intake, number, "route", unit="ROADS")
         act(chief, number, "assign", handler="roads.handler@example.tw")
-        cases[name] = (number, _code(smtp, email))
+        cases[name] = (number, access_code(smtp, email))
     assert act(handler, cases["asked"][0], "request-information",
                question="請問是哪一根路燈？請提供路燈編號或附近門牌。").status_code == 303
     for name in ("drafted", "closed"):

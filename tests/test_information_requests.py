@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support import act, client_from, csrf_token, make_agency, register_case, staff_client
+from tests.support import access_code, act, client_from, csrf_token, make_agency, register_case, staff_client
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 _addresses = itertools.count(1)
@@ -30,16 +30,12 @@ def _public(app):  # noqa: ANN001, ANN202
     return client_from(app, f"10.97.{n // 256 % 256}.{n % 256}")
 
 
-def _code(smtp, email: str = "citizen@example.tw") -> str:  # noqa: ANN001
-    return re.search(r"(?:查詢密碼：|Access code: )([A-Z0-9]+)", smtp.text(smtp.to(email)[0])).group(1)
-
-
 def _case_in_progress(app, db, smtp, clock, *, language: str = "zh_Hant_TW", email: str = "citizen@example.tw"):  # noqa: ANN001, ANN202
     """A petition (30 working days) received Tuesday 2025-12-23 10:00, routed and assigned: due 2026-02-05."""
     _at(clock, date(2025, 12, 23))
     make_agency(db)
     case = register_case(db, language=language, email=email)
-    number, code = case.number, _code(smtp, email)
+    number, code = case.number, access_code(smtp, email)
     assert act(staff_client(app, "intake@example.tw"), number, "route", unit="ROADS").status_code == 303
     chief = staff_client(app, "roads.chief@example.tw")
     assert act(chief, number, "assign", handler="roads.handler@example.tw").status_code == 303
