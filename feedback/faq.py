@@ -52,7 +52,7 @@ class FaqEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
     # The category's name on English pages; the Chinese name stays the key that groups and filters entries.
-    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
+    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="", server_default="")
     question_zh: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
     answer_zh: Mapped[str] = mapped_column(Text, default="")
     question_en: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
@@ -79,7 +79,7 @@ class FaqEntryVersion(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
-    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="")
+    category_en: Mapped[str] = mapped_column(String(CATEGORY_MAX), default="", server_default="")
     question_zh: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")
     answer_zh: Mapped[str] = mapped_column(Text, default="")
     question_en: Mapped[str] = mapped_column(String(QUESTION_MAX), default="")

@@ -28,7 +28,7 @@ from datetime import date
 from functools import lru_cache
 
 from cases.statistics import StatRow, statistics
-from reports.suppression import SMALL, protect, small
+from reports.suppression import SMALL, CannotAudit, protect, small
 
 SMALL_MARK = "<3"
 WITHHELD_MARK = "x"
@@ -99,8 +99,10 @@ class Figures:
             "received": self.mark("received"), "closed": self.mark("closed"),
             "closed_on_time": self.mark("closed_on_time"), "closed_late": self.mark("closed_late"),
             "on_time_rate": self.share("closed_on_time", "closed_late"),
+            # Only with the number closed published: days are used in half days, so a rounded average with the
+            # averages of other rows could pin a withheld count.
             "average_days_used": (round(self.days_used_total / self.closed, 1)
-                                  if self.closed >= SMALL else None),
+                                  if self.closed >= SMALL and not self.hides("closed") else None),
             "open_overdue": self.mark("open_overdue"), "reopened": self.mark("reopened"),
             "reopen_rate": self.share("reopened"),
             "satisfaction_responses": (shown(satisfaction["responses"]) if "responses" in satisfaction else None),
@@ -155,15 +157,31 @@ def tables(start: date, end: date, today: date) -> Tables:
         by_month.setdefault(f.month, []).append(f)
     out = Tables([], [])
     for month in sorted(set(totals) | set(by_month)):
-        total = totals.get(month) or Figures(month=month)
-        rows = sorted(by_month.get(month, []), key=lambda r: (r.unit, r.channel, r.category))
-        cells = {("T",): total, **{("D", r.unit, r.channel, r.category): r for r in rows}}
-        for cell, measure in _withheld(tuple((cell, tuple(getattr(f, m) for m in MEASURES))
-                                             for cell, f in sorted(cells.items()))):
-            cells[cell].withheld.add(measure)
+        total, rows = totals.get(month) or Figures(month=month), by_month.get(month, [])
+        try:
+            _mark(total, rows)
+        except CannotAudit:
+            # The total and the rows come from separate statements: a case registered in between makes them
+            # disagree. Read the month again; if it still disagrees, withhold all of it.
+            first = date(int(month[:4]), int(month[5:]), 1)
+            last = min(_month_end(first), end)
+            total = next(iter(monthly_totals(first, last, today)), Figures(month=month))
+            rows = details(first, last, today)
+            try:
+                _mark(total, rows)
+            except CannotAudit:
+                for f in (total, *rows):
+                    f.withheld = {m for m in MEASURES if getattr(f, m) >= SMALL}
         out.totals.append(total)
-        out.details.extend(rows)
+        out.details.extend(sorted(rows, key=lambda r: (r.unit, r.channel, r.category)))
     return out
+
+
+def _mark(total: Figures, rows: list[Figures]) -> None:
+    cells = {("T",): total, **{("D", r.unit, r.channel, r.category): r for r in rows}}
+    for cell, measure in _withheld(tuple((cell, tuple(getattr(f, m) for m in MEASURES))
+                                         for cell, f in sorted(cells.items()))):
+        cells[cell].withheld.add(measure)
 
 
 @lru_cache(maxsize=512)
@@ -171,20 +189,33 @@ def _withheld(snapshot: tuple) -> frozenset:
     """The (cell, measure) pairs to mark "x" in one month, from its exact counts. The relations are those a reader
     of the open data can write: the total is the detail rows plus the unpublished confidential cases; closed is on
     time plus late; no more open overdue than received. Kept in memory: a past month's figures rarely change, so a
-    page asks again for the same answer."""
+    page asks again for the same answer.
+
+    Open overdue is counted as of today, so a past month's changes every day while its other figures stay: it is
+    protected in a second pass that may withhold only open-overdue cells, so that its daily change never changes
+    what else is withheld (two days' files compared would otherwise give a cell away)."""
     values = {(cell, m): v for cell, counts in snapshot for m, v in zip(MEASURES, counts, strict=True)}
     cells = [cell for cell, _counts in snapshot]
-    relations: list[list[tuple]] = []
-    unpublished = set()
-    for m in MEASURES:
-        unpublished.add((("C",), m))
-        relations.append([((("T",), m), 1), *[((c, m), -1) for c in cells if c[0] == "D"], ((("C",), m), -1)])
-    for cell in cells:
-        relations.append([((cell, "closed"), 1), ((cell, "closed_on_time"), -1), ((cell, "closed_late"), -1)])
-        unpublished.add((cell, "not_overdue"))
-        relations.append([((cell, "received"), 1), ((cell, "open_overdue"), -1), ((cell, "not_overdue"), -1)])
-    # The detail rows go first, so that the agency's total (the figure most read) stays published.
-    return frozenset(protect(values, relations, unpublished, cost=lambda k: (k[0][0] == "T", values[k])))
+
+    def month_total(m: str) -> list[tuple]:
+        return [((("T",), m), 1), *[((c, m), -1) for c in cells if c[0] == "D"], ((("C",), m), -1)]
+
+    stable = [m for m in MEASURES if m != "open_overdue"]
+    relations = [month_total(m) for m in stable]
+    relations += [[((c, "closed"), 1), ((c, "closed_on_time"), -1), ((c, "closed_late"), -1)] for c in cells]
+    unpublished = {(("C",), m) for m in MEASURES} | {(c, "not_overdue") for c in cells}
+
+    def cost(k: tuple) -> tuple:  # the detail rows go first, so that the agency's total stays published
+        return (k[0][0] == "T", values[k])
+
+    first = protect(values, relations, unpublished, cost=cost)
+    relations.append(month_total("open_overdue"))
+    relations += [[((c, "received"), 1), ((c, "open_overdue"), -1), ((c, "not_overdue"), -1)] for c in cells]
+    try:
+        return frozenset(protect(values, relations, unpublished, cost=cost, marked=first,
+                                 may_withhold=lambda k: k[1] == "open_overdue"))
+    except CannotAudit:  # withholding every open-overdue count leaves only what the first pass protected
+        return frozenset(first | {(c, "open_overdue") for c in cells if values[(c, "open_overdue")] >= SMALL})
 
 
 @dataclass

@@ -35,12 +35,20 @@ def small(value: int) -> bool:
     return 0 < value < SMALL
 
 
+class CannotAudit(Exception):
+    """The figures contradict their own relations (read at different moments, a case registered in between), or
+    the audit did not settle: the caller reads again or withholds more."""
+
+
 def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublished: Iterable[Key] = (),
-            cost: Callable[[Key], tuple] | None = None) -> set[Key]:
+            cost: Callable[[Key], tuple] | None = None, marked: Iterable[Key] = (),
+            may_withhold: Callable[[Key], bool] | None = None) -> set[Key]:
     """The cells to mark "x" (withheld) besides the small ones marked "<3", so that no small cell can be worked
     out. `unpublished` cells are never published (the reader knows only that they are ≥ 0). Of the cells that would
-    protect a small one, the one of least `cost` goes (by default the smallest value)."""
+    protect a small one, the one of least `cost` goes (by default the smallest value). `marked` cells are "x"
+    already; `may_withhold` limits which further cells may be (a second pass over figures that change daily)."""
     cost = cost or (lambda k: (values[k],))
+    allowed = may_withhold or (lambda _k: True)
     never = set(unpublished)
     groups, relations = _aliases(values, relations, never)
     group_value = {g: values.get(g, 0) for g in groups}
@@ -49,32 +57,35 @@ def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublishe
     for index, relation in enumerate(relations):
         for key, _coefficient in relation:
             member_of.setdefault(key, []).append(index)
-    marked: set[Key] = set()  # groups shown "x": published ones withheld, or small ones whose "<3" said too much
+    given = set(marked)
+    # Groups shown "x": published ones withheld, or small ones whose "<3" said too much.
+    withheld = {g for g, members in groups.items() if given & set(members)}
+    candidate = {g for g, members in groups.items() if g not in never and all(allowed(k) for k in members)}
 
     while True:
-        known = _known_ranges(group_value, marked, never, member_of)
+        known = _known_ranges(group_value, withheld, never, member_of)
         ranges = _propagate({k: list(v) for k, v in known.items()}, relations, member_of)
         exposed = [g for g in sorted(member_of, key=repr) if g not in never and small(group_value[g])
                    and ranges[g][0] == ranges[g][1]]
         if not exposed:
-            return {k for g in marked for k in groups[g]}
+            return {k for g in withheld for k in groups[g]}
         added: set[Key] = set()
         for group in exposed:
-            options = _complements(group, group_value, marked | added, never, relations, member_of, ranges,
-                                   known[group], group_cost)
+            options = [o for o in _complements(group, group_value, withheld, never | (set(groups) - candidate),
+                                               relations, member_of, ranges, known[group], group_cost)]
             if set(options) & added:
                 continue  # this round already withholds a cell that may protect it
             # Prefer a cell that no relation of its own would give away again (each of its other relations keeps
             # another unknown member): withholding a cell that is still derivable protects nothing.
-            hidden = marked | added | never
+            hidden = withheld | added | never
             free = [o for o in options if all(any(k != o and k in hidden for k, _c in relations[i])
                                                for i in member_of[o] if group not in dict(relations[i]))]
             choice = (free or options or [None])[0]
             if choice is not None:
                 added.add(choice)
-        if not added:  # cannot happen: once every small cell is "x", nothing pins one to a value
-            raise RuntimeError("no cell left to withhold")
-        marked |= added
+        if not added:  # with consistent figures and every cell allowed, cannot happen
+            raise CannotAudit("no cell left to withhold")
+        withheld |= added
 
 
 def _aliases(values: Mapping[Key, int], relations: Iterable[Relation],
@@ -153,7 +164,9 @@ def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
     queue = deque(range(len(relations)))
     queued = set(queue)
     budget = 200 * max(len(relations), 1)  # cycles can creep by one a turn; the cap keeps a page's time bounded
-    while queue and budget:
+    while queue:
+        if not budget:  # stopping here would leave ranges wider than they are: unsound, so say so
+            raise CannotAudit("the audit did not settle")
         budget -= 1
         index = queue.popleft()
         queued.discard(index)
@@ -162,6 +175,8 @@ def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
             current = ranges[key]
             if low > current[0] or high < current[1]:
                 current[0], current[1] = max(current[0], low), min(current[1], high)
+                if current[0] > current[1]:
+                    raise CannotAudit(f"{key!r} cannot satisfy its relations")
                 for other in member_of[key]:
                     if other != index and other not in queued:
                         queue.append(other)

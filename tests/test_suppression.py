@@ -16,6 +16,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from reports.suppression import protect
@@ -42,6 +43,46 @@ def test_the_total_minus_the_units_and_the_unpublished_confidential_cases():
     assert protect({"total": 9, "roads": 8, "parks": 1}, [relation], {"confidential"}) == {"roads"}
     # Without confidential cases in the relation, any single withheld part is given away.
     assert protect({"total": 10, "roads": 8, "parks": 2}, [_row("total", "roads", "parks")]) == {"roads"}
+
+
+def test_figures_that_contradict_their_relations_are_not_audited():
+    """A total read a moment before its rows (a case registered in between) cannot be audited: said, not guessed."""
+    from reports.suppression import CannotAudit
+
+    with pytest.raises(CannotAudit):
+        protect({"total": 2, "a": 1, "b": 3}, [_row("total", "a", "b", "confidential")], {"confidential"})
+
+
+def test_a_days_average_is_not_published_beside_a_withheld_count():
+    """Days are used in half days: with other rows' averages, a rounded average could pin the count it rests on."""
+    from reports.public_statistics import Figures
+
+    october = Figures(received=5, closed=4, closed_on_time=3, closed_late=1, days_used_total=12.0,
+                      withheld={"closed", "closed_on_time"})
+    assert october.published()["average_days_used"] is None
+    october.withheld = set()
+    assert october.published()["average_days_used"] == 3.0
+
+
+def test_the_daily_change_of_open_overdue_changes_nothing_else_withheld():
+    """Open overdue of a past month changes every day, its other figures do not: comparing two days' files must
+    not show a different pattern for them (received 14 = 5 + "<3" + 3 + 5: one overdue case closing must not move
+    the "x" of received from one row to another)."""
+    from reports.public_statistics import MEASURES, _withheld
+
+    def month(overdue: list[int]) -> tuple:
+        received = {("D", "A", "petition", ""): 5, ("D", "B", "petition", ""): 1, ("D", "C", "petition", ""): 3,
+                    ("D", "D", "petition", ""): 5}
+        cells = {cell: (n, 0, 0, 0, o, 0) for (cell, n), o in zip(received.items(), overdue, strict=True)}
+        cells[("T",)] = (14, 0, 0, 0, sum(overdue), 0)
+        return tuple(sorted(cells.items()))
+
+    def others(marks: frozenset) -> set:
+        return {m for m in marks if m[1] != "open_overdue"}
+
+    before, after = _withheld(month([3, 0, 2, 1])), _withheld(month([3, 0, 1, 1]))
+    assert others(before) == others(after) and others(before)
+    assert MEASURES[4] == "open_overdue"
 
 
 def test_zeros_and_unpublished_cells_are_never_marked():
