@@ -78,7 +78,9 @@ FIELDS = [
     ("reopen_rate", "number", "重新開啟率", "Reopen rate", "重新開啟件數÷結案數；件數未滿3件時不公布。",
      "Reopened ÷ closed; not published when a count it rests on is under 3."),
     ("satisfaction_responses", "integer", "滿意度回覆數", "Survey responses",
-     "當月滿意度問卷回覆數（僅合計列）。", "Satisfaction survey responses in the month (total rows only)."),
+     "當月滿意度問卷回覆數（僅合計列）；僅計入當月回覆數達最低門檻之單位，政風室案件之回覆不計。",
+     "Satisfaction survey responses in the month (total rows only), counting only the units with at least the "
+     "minimum number of responses that month; answers about the ethics office's cases are not counted."),
     ("satisfied_share", "number", "滿意比例", "Share satisfied",
      "回答滿意或非常滿意之比例；回覆數未達最低門檻時不公布。",
      "Share answering satisfied or very satisfied; not published under the minimum number of responses."),

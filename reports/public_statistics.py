@@ -16,7 +16,8 @@ What is published, and what is not:
   of it is; with a withheld part the sum is published as the least it can be ("≥ n"), which anyone can work out
   from the parts, so that no two pages, however their periods or rows overlap, can be subtracted to recover a
   withheld cell;
-- satisfaction only where the staff page shows it: at least `survey_min_responses` answers (its Wilson interval).
+- satisfaction only where the staff page shows it: at least `survey_min_responses` answers (its Wilson interval),
+  and every figure a sum of units' months that each have that many (`satisfaction_cells`).
 """
 
 from __future__ import annotations
@@ -278,18 +279,11 @@ def details(start: date, end: date, today: date, unit_code: str | None = None) -
     return [Figures.of(r) for r in rows]
 
 
-def monthly_satisfaction(start: date, end: date, unit_code: str | None = None) -> dict[str, dict]:
-    """Satisfaction per month as the staff page shows it (suppressed under the minimum number of responses)."""
-    from surveys.aggregates import by_month
-
-    return {row["key"]: _satisfaction(row["responses"], row["suppressed"], row.get("satisfied_share"),
-                                      row.get("satisfied_ci")) for row in by_month(start, end, unit_code)}
-
-
-def satisfaction_by_unit(start: date, end: date, unit_code: str | None = None) -> list[dict]:
-    """Per unit for the period, the ethics office left out (its cases are mostly confidential: in totals only).
-    Built from each month's figures and published only where every month's are, as the counts are (`combine`):
-    otherwise two periods that overlap would give one month's few answers away by subtraction."""
+def satisfaction_cells(start: date, end: date, unit_code: str | None = None) -> dict[tuple[str, str, str], tuple]:
+    """(month, unit code, unit name) → (responses, satisfied), only for a unit's month with at least the minimum
+    number of responses. Every published satisfaction figure is a sum of these: a unit's month with fewer answers,
+    the ethics office's and those of no unit are counted nowhere, so that no subtraction of published figures (the
+    agency's month less its units, one period less another) gives a few people's answers away."""
     from sqlalchemy import func, select
 
     from core.accounts.models import Unit
@@ -297,54 +291,58 @@ def satisfaction_by_unit(start: date, end: date, unit_code: str | None = None) -
     from core.settings import get_setting
     from surveys.aggregates import SATISFIED_FROM
     from surveys.models import SurveyResponse
-    from surveys.statistics import wilson_interval
 
     r = SurveyResponse
     month = (func.to_char(r.answered_on, "YYYY-MM") if db.session.get_bind().dialect.name == "postgresql"
              else func.strftime("%Y-%m", r.answered_on))
-    query = (select(Unit.code, Unit.name, month, func.count(), func.count().filter(r.overall >= SATISFIED_FROM))
+    query = (select(month, Unit.code, Unit.name, func.count(), func.count().filter(r.overall >= SATISFIED_FROM))
              .join(Unit, Unit.id == r.unit_id)
              .where(r.answered_on.between(start, end), Unit.is_ethics_office.is_(False))
-             .group_by(Unit.code, Unit.name, month))
+             .group_by(month, Unit.code, Unit.name)
+             .having(func.count() >= get_setting("survey_min_responses")))
     if unit_code:
         query = query.where(Unit.code == unit_code)
-    minimum = get_setting("survey_min_responses")
-    units: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for code, name, _month, count, satisfied in db.session.execute(query):
-        units.setdefault((code, name), []).append((count, int(satisfied or 0)))
-    out = []
-    for (code, name), months in sorted(units.items()):
-        responses, satisfied = sum(c for c, _s in months), sum(s for _c, s in months)
-        few_in_a_month = len(months) > 1 and responses >= minimum and any(c < minimum for c, _s in months)
-        suppressed = responses < minimum or few_in_a_month
-        interval = None if suppressed else wilson_interval(satisfied, responses)
-        row = _satisfaction(responses, suppressed, None if suppressed else round(satisfied / responses, 4),
-                            [round(interval[0], 4), round(interval[1], 4)] if interval else None)
-        small_month = len(months) > 1 and any(small(c) for c, _s in months)
-        out.append({"unit": code, "unit_name": name, **row, "few_in_a_month": few_in_a_month,
-                    "shown_responses": WITHHELD_MARK if small_month else shown(responses)})
-    return out
+    return {(m, code, name): (count, int(satisfied or 0))
+            for m, code, name, count, satisfied in db.session.execute(query)}
 
 
-def overall_satisfaction(months: dict[str, dict]) -> dict:
-    """The period's satisfaction from the months' exact counts (a month under the minimum still counts here)."""
+def _summed(parts: Iterable[tuple[int, int]]) -> dict:
     from core.settings import get_setting
     from surveys.statistics import wilson_interval
 
-    responses = sum(m["_responses"] for m in months.values())
-    satisfied = sum(m["_satisfied"] for m in months.values() if m["_satisfied"] is not None)
-    if any(m["_satisfied"] is None for m in months.values()):  # a suppressed month's share is not known here
-        return {**_satisfaction(responses, True, None, None),
-                "few_in_a_month": len(months) > 1 and responses >= get_setting("survey_min_responses")}
+    responses = satisfied = 0
+    for count, yes in parts:
+        responses, satisfied = responses + count, satisfied + yes
     suppressed = responses < get_setting("survey_min_responses")
     interval = None if suppressed else wilson_interval(satisfied, responses)
-    return _satisfaction(responses, suppressed, None if suppressed else round(satisfied / responses, 4),
-                         [round(interval[0], 4), round(interval[1], 4)] if interval else None)
+    return {**_satisfaction(responses, suppressed, None if suppressed else round(satisfied / responses, 4),
+                            [round(interval[0], 4), round(interval[1], 4)] if interval else None),
+            "_satisfied": satisfied}
+
+
+def monthly_satisfaction(start: date, end: date, unit_code: str | None = None) -> dict[str, dict]:
+    """Per month: the units' months with enough answers (`satisfaction_cells`)."""
+    months: dict[str, list[tuple[int, int]]] = {}
+    for (month, _code, _name), figures in satisfaction_cells(start, end, unit_code).items():
+        months.setdefault(month, []).append(figures)
+    return {month: _summed(parts) for month, parts in sorted(months.items())}
+
+
+def satisfaction_by_unit(start: date, end: date, unit_code: str | None = None) -> list[dict]:
+    """Per unit for the period: its months with enough answers (`satisfaction_cells`)."""
+    units: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for (_month, code, name), figures in satisfaction_cells(start, end, unit_code).items():
+        units.setdefault((code, name), []).append(figures)
+    return [{"unit": code, "unit_name": name, **_summed(parts)} for (code, name), parts in sorted(units.items())]
+
+
+def overall_satisfaction(months: dict[str, dict]) -> dict:
+    """The period's satisfaction: the sum of the months' (each a sum of units' months with enough answers)."""
+    return _summed((m["_responses"], m["_satisfied"]) for m in months.values())
 
 
 def _satisfaction(responses: int, suppressed: bool, share: float | None, ci: list | None) -> dict:
-    return {"responses": responses, "suppressed": suppressed, "few_in_a_month": False,
-            "share": None if suppressed else share,
+    return {"responses": responses, "suppressed": suppressed, "share": None if suppressed else share,
             "ci": None if suppressed else ci, "_responses": responses,
             "_satisfied": None if suppressed or share is None else round(share * responses)}
 

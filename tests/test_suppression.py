@@ -220,9 +220,10 @@ def test_the_open_data_withholds_what_subtraction_would_give_away(app, db, clock
     assert 'written "x"' in client.get("/open-data").text.replace("&#34;", '"')
 
 
-def test_a_units_satisfaction_over_two_overlapping_periods_cannot_be_subtracted(app, db, clock, client):
-    """ROADS: 6 answers in September (all satisfied), 1 in October (not): published for September alone, the
-    September–October share would give October's one answer away, so it is not published, and says why."""
+def test_a_few_answers_are_counted_nowhere_so_no_subtraction_finds_them(app, db, clock, client):
+    """ROADS: 6 answers in September (all satisfied), 1 in October (not), PARKS 5 in October (all satisfied). The
+    October answer of ROADS is under the minimum (5): counted neither in ROADS' September–October figure nor in
+    October's, so neither one period less another nor the month less its units gives it away."""
     from cases.models import Case
     from surveys.models import SurveyInvitation, SurveyResponse
     from surveys.services import current_questionnaire
@@ -230,20 +231,27 @@ def test_a_units_satisfaction_over_two_overlapping_periods_cannot_be_subtracted(
     _seed(db, clock)
     questionnaire = current_questionnaire()
     cases = db.session.scalars(sa.select(Case).order_by(Case.received_on, Case.id)).all()
-    answers = [(cases[i], date(2026, 9, 20), 5) for i in range(6)] + [(cases[6], date(2026, 10, 20), 1)]
-    for i, (case, answered, overall) in enumerate(answers):
+    roads, parks = cases[0].unit_id, cases[-1].unit_id
+    answers = [(cases[i], roads, date(2026, 9, 20), 5) for i in range(6)]
+    answers += [(cases[6], roads, date(2026, 10, 20), 1)]
+    answers += [(cases[7 + i], parks, date(2026, 10, 21), 5) for i in range(5)]  # the unit the answer is about
+    for i, (case, unit_id, answered, overall) in enumerate(answers):
         invitation = SurveyInvitation(case_id=case.id, questionnaire_id=questionnaire.id,
-                                      token_digest=f"suppress-{i}".ljust(64, "0"), email=f"a{i}@example.tw",
-                                      language="zh_Hant_TW", unit_id=case.unit_id, outcome="met",
+                                      token_digest=f"suppress-{i:03d}-".ljust(64, "0"), email=f"a{i}@example.tw",
+                                      language="zh_Hant_TW", unit_id=unit_id, outcome="met",
                                       sent_on=answered, expires_at=sa.func.now())
         db.session.add(invitation)
         db.session.flush()
         db.session.add(SurveyResponse(invitation_id=invitation.id, questionnaire_id=questionnaire.id,
-                                      unit_id=case.unit_id, outcome="met", answered_on=answered, overall=overall))
+                                      unit_id=unit_id, outcome="met", answered_on=answered, overall=overall))
     db.session.commit()
     client.set_cookie("lang", "en")
     caption = "Satisfaction per month and per unit"
-    september = _cells(client.get("/statistics?from=2026-09&to=2026-09").text, caption)
-    assert september["養護工程處"][:2] == ["6", "100.0%"]
     both = _cells(client.get("/statistics?from=2026-09&to=2026-10").text, caption)
-    assert both["養護工程處"] == ["x", "Not published: a month of this period had too few responses"]
+    assert both["養護工程處"][:2] == ["6", "100.0%"] and both["公園處"][:2] == ["5", "100.0%"]
+    assert both["2026-09"][:2] == ["6", "100.0%"] and both["2026-10"][:2] == ["5", "100.0%"]
+    october = _cells(client.get("/statistics?from=2026-10&to=2026-10").text, caption)
+    assert "養護工程處" not in october and october["2026-10"][:2] == ["5", "100.0%"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/statistics.csv").data.decode("utf-8-sig"))))
+    assert {r["month"]: r["satisfaction_responses"] for r in rows if r["level"] == "total"} == {
+        "2026-09": "6", "2026-10": "5"}
