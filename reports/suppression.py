@@ -53,26 +53,54 @@ def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublishe
     groups, relations = _aliases(values, relations, never)
     group_value = {g: values.get(g, 0) for g in groups}
     group_cost = {g: max(cost(k) for k in members) for g, members in groups.items() if g not in never}
+    given = set(marked)
+    # Groups shown "x": published ones withheld, or small ones whose "<3" said too much.
+    withheld = {g for g, members in groups.items() if given & set(members)}
+    excluded = never | {g for g, members in groups.items() if not all(allowed(k) for k in members)}
+    for part in _components(relations):  # apart, each settles in fewer, smaller rounds
+        withheld |= _protect_part(part, group_value, withheld, never, excluded, group_cost)
+    return {k for g in withheld for k in groups[g]}
+
+
+def _components(relations: Sequence[Relation]) -> list[list[Relation]]:
+    """The relations in groups that share no cell."""
+    parent: dict[Key, Key] = {}
+
+    def find(key: Key) -> Key:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for relation in relations:
+        first = find(relation[0][0])
+        for key, _c in relation[1:]:
+            parent[find(key)] = first
+    parts: dict[Key, list[Relation]] = {}
+    for relation in relations:
+        parts.setdefault(find(relation[0][0]), []).append(relation)
+    return list(parts.values())
+
+
+def _protect_part(relations: Sequence[Relation], values: Mapping[Key, int], given: set[Key], never: set[Key],
+                  excluded: set[Key], cost: Mapping[Key, tuple]) -> set[Key]:
     member_of: dict[Key, list[int]] = {}
     for index, relation in enumerate(relations):
         for key, _coefficient in relation:
             member_of.setdefault(key, []).append(index)
-    given = set(marked)
-    # Groups shown "x": published ones withheld, or small ones whose "<3" said too much.
-    withheld = {g for g, members in groups.items() if given & set(members)}
-    candidate = {g for g, members in groups.items() if g not in never and all(allowed(k) for k in members)}
-
+    withheld = {g for g in member_of if g in given}
     while True:
-        known = _known_ranges(group_value, withheld, never, member_of)
+        known = _known_ranges(values, withheld, never, member_of)
         ranges = _propagate({k: list(v) for k, v in known.items()}, relations, member_of)
-        exposed = [g for g in sorted(member_of, key=repr) if g not in never and small(group_value[g])
+        exposed = [g for g in sorted(member_of, key=repr) if g not in never and small(values[g])
                    and ranges[g][0] == ranges[g][1]]
         if not exposed:
-            return {k for g in withheld for k in groups[g]}
+            return withheld
         added: set[Key] = set()
         for group in exposed:
-            options = [o for o in _complements(group, group_value, withheld, never | (set(groups) - candidate),
-                                               relations, member_of, ranges, known[group], group_cost)]
+            options = _complements(group, values, withheld, excluded, relations, member_of, ranges, known[group],
+                                   cost)
             if set(options) & added:
                 continue  # this round already withholds a cell that may protect it
             # Prefer a cell that no relation of its own would give away again (each of its other relations keeps
@@ -159,6 +187,42 @@ def _bounds(relation: Relation, target: Key, ranges: Mapping[Key, list[float]]) 
     return (math.ceil(low) if math.isfinite(low) else low), (math.floor(high) if math.isfinite(high) else high)
 
 
+def _all_bounds(relation: Relation, ranges: Mapping[Key, list[float]]) -> list[tuple[Key, float, float]]:
+    """`_bounds` for every member at once, in one pass over the relation (a month's total has a hundred members)."""
+    terms = []
+    low_sum = high_sum = 0.0
+    low_infinite = high_infinite = 0
+    for key, coefficient in relation:
+        lo, hi = ranges[key]
+        # minus coefficient × [lo, hi]; lo is never -∞, so a low term is finite or -∞ and a high one finite or +∞
+        term_low, term_high = ((-coefficient * hi, -coefficient * lo) if coefficient > 0
+                               else (-coefficient * lo, -coefficient * hi))
+        terms.append((key, coefficient, term_low, term_high))
+        if term_low == -INF:
+            low_infinite += 1
+        else:
+            low_sum += term_low
+        if term_high == INF:
+            high_infinite += 1
+        else:
+            high_sum += term_high
+    out = []
+    for key, coefficient, term_low, term_high in terms:
+        if term_low == -INF:
+            low = -INF if low_infinite > 1 else low_sum
+        else:
+            low = -INF if low_infinite else low_sum - term_low
+        if term_high == INF:
+            high = INF if high_infinite > 1 else high_sum
+        else:
+            high = INF if high_infinite else high_sum - term_high
+        low, high = (low / coefficient, high / coefficient) if coefficient > 0 else (high / coefficient,
+                                                                                     low / coefficient)
+        out.append((key, math.ceil(low) if math.isfinite(low) else low,
+                    math.floor(high) if math.isfinite(high) else high))
+    return out
+
+
 def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
                member_of: Mapping[Key, list[int]]) -> dict[Key, list[float]]:
     queue = deque(range(len(relations)))
@@ -170,8 +234,7 @@ def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
         budget -= 1
         index = queue.popleft()
         queued.discard(index)
-        for key, _coefficient in relations[index]:
-            low, high = _bounds(relations[index], key, ranges)
+        for key, low, high in _all_bounds(relations[index], ranges):
             current = ranges[key]
             if low > current[0] or high < current[1]:
                 current[0], current[1] = max(current[0], low), min(current[1], high)
