@@ -170,9 +170,9 @@ def tables(start: date, end: date, today: date) -> Tables:
             rows = details(first, last, today)
             try:
                 _mark(total, rows)
-            except CannotAudit:
+            except CannotAudit:  # every count not zero "x", the small ones too: "<3" would bound them
                 for f in (total, *rows):
-                    f.withheld = {m for m in MEASURES if getattr(f, m) >= SMALL}
+                    f.withheld = {m for m in MEASURES if getattr(f, m) > 0}
         out.totals.append(total)
         out.details.extend(sorted(rows, key=lambda r: (r.unit, r.channel, r.category)))
     return out
@@ -215,8 +215,8 @@ def _withheld(snapshot: tuple) -> frozenset:
     try:
         return frozenset(protect(values, relations, unpublished, cost=cost, marked=first,
                                  may_withhold=lambda k: k[1] == "open_overdue"))
-    except CannotAudit:  # withholding every open-overdue count leaves only what the first pass protected
-        return frozenset(first | {(c, "open_overdue") for c in cells if values[(c, "open_overdue")] >= SMALL})
+    except CannotAudit:  # every open-overdue count not zero "x" (not "<3"): then they bound nothing
+        return frozenset(first | {(c, "open_overdue") for c in cells if values[(c, "open_overdue")] > 0})
 
 
 @dataclass

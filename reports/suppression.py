@@ -240,8 +240,8 @@ def _propagate(ranges: dict[Key, list[float]], relations: Sequence[Relation],
                 current[0], current[1] = max(current[0], low), min(current[1], high)
                 if current[0] > current[1]:
                     raise CannotAudit(f"{key!r} cannot satisfy its relations")
-                for other in member_of[key]:
-                    if other != index and other not in queued:
+                for other in member_of[key]:  # this relation too: with a coefficient over 1 it may tighten again
+                    if other not in queued:
                         queue.append(other)
                         queued.add(other)
     return ranges
