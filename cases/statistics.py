@@ -59,14 +59,16 @@ def _month(column):  # noqa: ANN001, ANN202
 
 
 def statistics(start: date, end: date, today: date, *, by_category: bool = False, totals_only: bool = False,
-               include_confidential: bool = True, unit_code: str | None = None) -> list[StatRow]:
+               include_confidential: bool = True, unit_code: str | None = None,
+               published_only: bool = False) -> list[StatRow]:
     """Rows for months from `start` to `end` (inclusive): received by month of receipt, closed by
     month of closing, open overdue (as of `today`) by month of receipt.
 
     By default one row per month, unit and channel (the staff page). The public figures (issue 14, reports/
     public_statistics.py) ask the same rules for other groupings: `by_category` adds the complaint category to the
     key, `totals_only` groups by month alone (unit, channel and category left ""), `include_confidential=False`
-    leaves confidential cases out, `unit_code` keeps one unit's cases. One GROUP BY per figure set either way."""
+    leaves confidential cases out, `unit_code` keeps one unit's cases, `published_only` skips the figure sets the
+    public figures do not show (days paused, transfers and "not handled"). One GROUP BY per figure set either way."""
     rows: dict[tuple, StatRow] = {}
 
     def dims(entity) -> list:  # noqa: ANN001 - the case (or the answered case, for reopenings) grouped on
@@ -124,6 +126,14 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
         r.average_days_used = round(float(average), 2) if average is not None else None
         r.closed_unanswered = int(not_answered or 0)
 
+    if not published_only:
+        _count_paused_and_routed_out(start, end, row, keys, by_unit, unanswered, scope)
+    _count_reopened(start, end, row, dims, scope)
+    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category))
+
+
+def _count_paused_and_routed_out(start: date, end: date, row, keys, by_unit, unanswered, scope) -> None:  # noqa: ANN001
+    closed_month = _month(Case.closed_on)
     paused = db.session.execute(
         select(closed_month, *keys, func.sum(InformationRequest.paused_days))
         .select_from(InformationRequest).join(Case, Case.id == InformationRequest.case_id)
@@ -150,8 +160,6 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
         r.transferred, r.not_handled = int(transferred or 0), int(not_handled or 0)
         r.transferred_or_not_handled_on_time = int(on_time or 0)
         r.transferred_or_not_handled_late = count - r.transferred_or_not_handled_on_time
-    _count_reopened(start, end, row, dims, scope)
-    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category))
 
 
 def closed_unanswered(entity=Case):  # noqa: ANN001, ANN201 - a mapped Case or an alias of it

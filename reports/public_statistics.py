@@ -269,13 +269,14 @@ def period(args: dict, today: date) -> Period:
 def monthly_totals(start: date, end: date, today: date, unit_code: str | None = None) -> list[Figures]:
     """One row per month: the whole agency including confidential cases, or one unit without them."""
     rows = statistics(start, end, today, totals_only=True, include_confidential=unit_code is None,
-                      unit_code=unit_code)
+                      unit_code=unit_code, published_only=True)
     return [Figures.of(r) for r in rows]
 
 
 def details(start: date, end: date, today: date, unit_code: str | None = None) -> list[Figures]:
     """One row per month, unit, channel and category, confidential cases left out."""
-    rows = statistics(start, end, today, by_category=True, include_confidential=False, unit_code=unit_code)
+    rows = statistics(start, end, today, by_category=True, include_confidential=False, unit_code=unit_code,
+                      published_only=True)
     return [Figures.of(r) for r in rows]
 
 
