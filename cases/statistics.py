@@ -23,6 +23,7 @@ class StatRow:
     channel: str
     # Filled only when asked to group by category (the public figures, issue 14); "" otherwise.
     category: str = ""
+    confidential: bool = False         # only when asked to group by it (the public figures)
     received: int = 0
     closed: int = 0
     closed_on_time: int = 0            # against the extended limit
@@ -34,6 +35,7 @@ class StatRow:
     closed_unanswered: int = 0
     open_overdue: int = 0
     average_days_used: float | None = None
+    days_used_sum: float = 0.0         # unrounded, so that rows add up exactly (the public figures' totals)
     # 補陳: working days the closed cases' clocks stood still awaiting the petitioner. Counted apart: the due dates
     # the on-time counts use already moved by them, and the days used leave them out (cases/pauses.py).
     days_paused: int = 0
@@ -60,7 +62,7 @@ def _month(column):  # noqa: ANN001, ANN202
 
 def statistics(start: date, end: date, today: date, *, by_category: bool = False, totals_only: bool = False,
                include_confidential: bool = True, unit_code: str | None = None,
-               published_only: bool = False) -> list[StatRow]:
+               published_only: bool = False, by_confidential: bool = False) -> list[StatRow]:
     """Rows for months from `start` to `end` (inclusive): received by month of receipt, closed by
     month of closing, open overdue (as of `today`) by month of receipt.
 
@@ -68,14 +70,19 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
     public_statistics.py) ask the same rules for other groupings: `by_category` adds the complaint category to the
     key, `totals_only` groups by month alone (unit, channel and category left ""), `include_confidential=False`
     leaves confidential cases out, `unit_code` keeps one unit's cases, `published_only` skips the figure sets the
-    public figures do not show (days paused, transfers and "not handled"). One GROUP BY per figure set either way."""
+    public figures do not show (days paused, transfers and "not handled"), `by_confidential` (with `by_category`)
+    adds whether the cases are confidential to the key, so that one scan gives both the totals with them and the
+    rows without. One GROUP BY per figure set either way."""
+    assert by_category or not by_confidential
     rows: dict[tuple, StatRow] = {}
 
     def dims(entity) -> list:  # noqa: ANN001 - the case (or the answered case, for reopenings) grouped on
         if totals_only:
             return []
         keys = [func.coalesce(Unit.code, ""), func.coalesce(Unit.name, ""), entity.channel]
-        return [*keys, func.coalesce(entity.category, "")] if by_category else keys
+        if by_category:
+            keys.append(func.coalesce(entity.category, ""))
+        return [*keys, entity.confidential] if by_confidential else keys
 
     def scope(entity) -> list:  # noqa: ANN001
         conditions = []
@@ -87,9 +94,9 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
 
     def row(month: str, *key: str) -> StatRow:
         if (month, *key) not in rows:
-            code, name, channel, category = (*key, "", "", "", "")[:4]
+            code, name, channel, category, confidential = (*key, "", "", "", "", False)[:5]
             rows[(month, *key)] = StatRow(month=month, unit=code, unit_name=name, channel=channel,
-                                          category=category)
+                                          category=category, confidential=bool(confidential))
         return rows[(month, *key)]
 
     received_month = _month(Case.received_on)
@@ -113,23 +120,24 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
         select(closed_month, *keys, func.count(),
                func.sum(when((Case.closed_on <= Case.due_on, 1), else_=0)),
                func.sum(when((Case.closed_on <= Case.original_due_on, 1), else_=0)),
-               func.avg(Case.days_used), func.sum(when((unanswered, 1), else_=0)))
+               func.avg(Case.days_used), func.sum(when((unanswered, 1), else_=0)), func.sum(Case.days_used))
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(by_unit, Case.closed_on.between(start, end), *scope(Case))
         .group_by(closed_month, *keys)
     )
-    for month, *key, count, on_time, on_time_original, average, not_answered in closed:
+    for month, *key, count, on_time, on_time_original, average, not_answered, days in closed:
         r = row(month, *key)
         r.closed, r.closed_on_time = count, int(on_time or 0)
         r.closed_late = count - r.closed_on_time
         r.closed_on_time_original = int(on_time_original or 0)
         r.average_days_used = round(float(average), 2) if average is not None else None
         r.closed_unanswered = int(not_answered or 0)
+        r.days_used_sum = float(days or 0)
 
     if not published_only:
         _count_paused_and_routed_out(start, end, row, keys, by_unit, unanswered, scope)
     _count_reopened(start, end, row, dims, scope)
-    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category))
+    return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category, r.confidential))
 
 
 def _count_paused_and_routed_out(start: date, end: date, row, keys, by_unit, unanswered, scope) -> None:  # noqa: ANN001

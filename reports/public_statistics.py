@@ -70,7 +70,7 @@ class Figures:
         return cls(month=r.month, unit=r.unit, unit_name=r.unit_name, channel=r.channel, category=r.category,
                    received=r.received, closed=r.closed, closed_on_time=r.closed_on_time, closed_late=r.closed_late,
                    open_overdue=r.open_overdue, reopened=r.reopened,
-                   days_used_total=(r.average_days_used or 0.0) * r.closed)
+                   days_used_total=r.days_used_sum)
 
     def add(self, other: Figures) -> None:
         for name in ("received", "closed", "closed_on_time", "closed_late", "open_overdue", "reopened",
@@ -152,22 +152,18 @@ class Tables:
 
 
 def tables(start: date, end: date, today: date) -> Tables:
-    totals = {f.month: f for f in monthly_totals(start, end, today)}
-    by_month: dict[str, list[Figures]] = {}
-    for f in details(start, end, today):
-        by_month.setdefault(f.month, []).append(f)
+    totals, by_month = _read(start, end, today)
     out = Tables([], [])
     for month in sorted(set(totals) | set(by_month)):
         total, rows = totals.get(month) or Figures(month=month), by_month.get(month, [])
         try:
             _mark(total, rows)
         except CannotAudit:
-            # The total and the rows come from separate statements: a case registered in between makes them
-            # disagree. Read the month again; if it still disagrees, withhold all of it.
+            # Read at different moments (the figure sets are separate statements), a case registered in between
+            # makes a month disagree with itself. Read it again; if it still disagrees, withhold all of it.
             first = date(int(month[:4]), int(month[5:]), 1)
-            last = min(_month_end(first), end)
-            total = next(iter(monthly_totals(first, last, today)), Figures(month=month))
-            rows = details(first, last, today)
+            again, again_rows = _read(first, min(_month_end(first), end), today)
+            total, rows = again.get(month) or Figures(month=month), again_rows.get(month, [])
             try:
                 _mark(total, rows)
             except CannotAudit:  # every count not zero "x", the small ones too: "<3" would bound them
@@ -176,6 +172,21 @@ def tables(start: date, end: date, today: date) -> Tables:
         out.totals.append(total)
         out.details.extend(sorted(rows, key=lambda r: (r.unit, r.channel, r.category)))
     return out
+
+
+def _read(start: date, end: date, today: date) -> tuple[dict[str, Figures], dict[str, list[Figures]]]:
+    """The agency's monthly totals (confidential cases included) and the detail rows (without them), from one
+    scan per figure set grouped by whether the cases are confidential too."""
+    totals: dict[str, Figures] = {}
+    by_month: dict[str, list[Figures]] = {}
+    for r in statistics(start, end, today, by_category=True, by_confidential=True, published_only=True):
+        f = Figures.of(r)
+        if r.month not in totals:
+            totals[r.month] = Figures(month=r.month)
+        totals[r.month].add(f)
+        if not r.confidential:
+            by_month.setdefault(r.month, []).append(f)
+    return totals, by_month
 
 
 def _mark(total: Figures, rows: list[Figures]) -> None:
