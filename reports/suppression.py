@@ -62,24 +62,33 @@ def protect(values: Mapping[Key, int], relations: Iterable[Relation], unpublishe
     return {k for g in withheld for k in groups[g]}
 
 
-def _components(relations: Sequence[Relation]) -> list[list[Relation]]:
-    """The relations in groups that share no cell."""
-    parent: dict[Key, Key] = {}
+class _Sets:
+    """Disjoint sets of cells (union-find)."""
 
-    def find(key: Key) -> Key:
+    def __init__(self) -> None:
+        self.parent: dict[Key, Key] = {}
+
+    def find(self, key: Key) -> Key:
+        parent = self.parent
         parent.setdefault(key, key)
         while parent[key] != key:
             parent[key] = parent[parent[key]]
             key = parent[key]
         return key
 
+    def join(self, key: Key, other: Key) -> None:
+        self.parent[self.find(key)] = self.find(other)
+
+
+def _components(relations: Sequence[Relation]) -> list[list[Relation]]:
+    """The relations in groups that share no cell."""
+    sets = _Sets()
     for relation in relations:
-        first = find(relation[0][0])
         for key, _c in relation[1:]:
-            parent[find(key)] = first
+            sets.join(key, relation[0][0])
     parts: dict[Key, list[Relation]] = {}
     for relation in relations:
-        parts.setdefault(find(relation[0][0]), []).append(relation)
+        parts.setdefault(sets.find(relation[0][0]), []).append(relation)
     return list(parts.values())
 
 
@@ -121,32 +130,24 @@ def _aliases(values: Mapping[Key, int], relations: Iterable[Relation],
     """Cells that always equal each other (a unit with one channel: the unit's row is its channel's row) are one
     cell here, withheld together: withholding one of them alone would protect nothing. Published zeros are left out
     of the relations (the reader knows them)."""
-    parent: dict[Key, Key] = {}
-
-    def find(key: Key) -> Key:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    sets = _Sets()
     kept = []
     for relation in relations:
         members = tuple((k, c) for k, c in relation if k in never or values.get(k, 0) != 0)
         for key, _c in members:
-            find(key)
+            sets.find(key)
         if len(members) == 2 and members[0][1] == -members[1][1] and not {members[0][0], members[1][0]} & never:
-            parent[find(members[0][0])] = find(members[1][0])
+            sets.join(members[0][0], members[1][0])
         else:
             kept.append(members)
     groups: dict[Key, list[Key]] = {}
-    for key in list(parent):
-        groups.setdefault(find(key), []).append(key)
+    for key in list(sets.parent):
+        groups.setdefault(sets.find(key), []).append(key)
     merged = []
     for members in kept:
         total: dict[Key, int] = {}
         for key, coefficient in members:
-            total[find(key)] = total.get(find(key), 0) + coefficient
+            total[sets.find(key)] = total.get(sets.find(key), 0) + coefficient
         merged_members = tuple((k, c) for k, c in total.items() if c)
         if len(merged_members) > 1:
             merged.append(merged_members)
