@@ -54,43 +54,31 @@ class StatRow:
 COLUMNS = [f.name for f in fields(StatRow)]
 
 
-def _month(column):  # noqa: ANN001, ANN202
+def month_of(column):  # noqa: ANN001, ANN202
+    """A date column as its month, YYYY-MM, in the database's own words (the statistics' and surveys' key)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
 
 
-def statistics(start: date, end: date, today: date, *, by_category: bool = False, totals_only: bool = False,
-               include_confidential: bool = True, unit_code: str | None = None,
-               published_only: bool = False, by_confidential: bool = False) -> list[StatRow]:
+def statistics(start: date, end: date, today: date, *, by_category: bool = False, published_only: bool = False,
+               by_confidential: bool = False) -> list[StatRow]:
     """Rows for months from `start` to `end` (inclusive): received by month of receipt, closed by
     month of closing, open overdue (as of `today`) by month of receipt.
 
     By default one row per month, unit and channel (the staff page). The public figures (issue 14, reports/
     public_statistics.py) ask the same rules for other groupings: `by_category` adds the complaint category to the
-    key, `totals_only` groups by month alone (unit, channel and category left ""), `include_confidential=False`
-    leaves confidential cases out, `unit_code` keeps one unit's cases, `published_only` skips the figure sets the
-    public figures do not show (days paused, transfers and "not handled"), `by_confidential` (with `by_category`)
-    adds whether the cases are confidential to the key, so that one scan gives both the totals with them and the
-    rows without. One GROUP BY per figure set either way."""
+    key, `by_confidential` (with `by_category`) whether the cases are confidential, so that one scan gives both the
+    agency's totals with them and the rows without; `published_only` skips the figure sets the public figures do
+    not show (days paused, transfers and "not handled"). One GROUP BY per figure set either way."""
     assert by_category or not by_confidential
     rows: dict[tuple, StatRow] = {}
 
     def dims(entity) -> list:  # noqa: ANN001 - the case (or the answered case, for reopenings) grouped on
-        if totals_only:
-            return []
         keys = [func.coalesce(Unit.code, ""), func.coalesce(Unit.name, ""), entity.channel]
         if by_category:
             keys.append(func.coalesce(entity.category, ""))
         return [*keys, entity.confidential] if by_confidential else keys
-
-    def scope(entity) -> list:  # noqa: ANN001
-        conditions = []
-        if not include_confidential:
-            conditions.append(entity.confidential.is_(False))
-        if unit_code is not None:
-            conditions.append(Unit.code == unit_code)
-        return conditions
 
     def row(month: str, *key: str) -> StatRow:
         if (month, *key) not in rows:
@@ -99,7 +87,7 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
                                           category=category, confidential=bool(confidential))
         return rows[(month, *key)]
 
-    received_month = _month(Case.received_on)
+    received_month = month_of(Case.received_on)
     keys = dims(Case)
     received = db.session.execute(
         select(received_month, *keys, func.count(),
@@ -107,14 +95,14 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
                func.sum(when(((Case.state == CaseState.REGISTERED.value) & (Case.routing_due_on < today), 1),
                              else_=0)))
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Case.received_on.between(start, end), *scope(Case))
+        .where(Case.received_on.between(start, end))
         .group_by(received_month, *keys)
     )
     for month, *key, count, overdue, routing_overdue in received:
         r = row(month, *key)
         r.received, r.open_overdue, r.routing_overdue = count, int(overdue or 0), int(routing_overdue or 0)
 
-    closed_month = _month(Case.closed_on)
+    closed_month = month_of(Case.closed_on)
     unanswered, by_unit = closed_unanswered(Case), closed_by_unit(Case)
     closed = db.session.execute(
         select(closed_month, *keys, func.count(),
@@ -122,7 +110,7 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
                func.sum(when((Case.closed_on <= Case.original_due_on, 1), else_=0)),
                func.avg(Case.days_used), func.sum(when((unanswered, 1), else_=0)), func.sum(Case.days_used))
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(by_unit, Case.closed_on.between(start, end), *scope(Case))
+        .where(by_unit, Case.closed_on.between(start, end))
         .group_by(closed_month, *keys)
     )
     for month, *key, count, on_time, on_time_original, average, not_answered, days in closed:
@@ -135,18 +123,18 @@ def statistics(start: date, end: date, today: date, *, by_category: bool = False
         r.days_used_sum = float(days or 0)
 
     if not published_only:
-        _count_paused_and_routed_out(start, end, row, keys, by_unit, unanswered, scope)
-    _count_reopened(start, end, row, dims, scope)
+        _count_paused_and_routed_out(start, end, row, keys, by_unit, unanswered)
+    _count_reopened(start, end, row, dims)
     return sorted(rows.values(), key=lambda r: (r.month, r.unit, r.channel, r.category, r.confidential))
 
 
-def _count_paused_and_routed_out(start: date, end: date, row, keys, by_unit, unanswered, scope) -> None:  # noqa: ANN001
-    closed_month = _month(Case.closed_on)
+def _count_paused_and_routed_out(start: date, end: date, row, keys, by_unit, unanswered) -> None:  # noqa: ANN001
+    closed_month = month_of(Case.closed_on)
     paused = db.session.execute(
         select(closed_month, *keys, func.sum(InformationRequest.paused_days))
         .select_from(InformationRequest).join(Case, Case.id == InformationRequest.case_id)
         .outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(by_unit, Case.closed_on.between(start, end), *scope(Case))
+        .where(by_unit, Case.closed_on.between(start, end))
         .group_by(closed_month, *keys)
     )
     for month, *key, days in paused:
@@ -160,7 +148,7 @@ def _count_paused_and_routed_out(start: date, end: date, row, keys, by_unit, una
                func.sum(when((Case.closed_on <= milestone, 1), else_=0)), func.count())
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(Case.state.in_([CaseState.TRANSFERRED.value, CaseState.NOT_HANDLED.value]), ~unanswered,
-               Case.closed_on.between(start, end), *scope(Case))
+               Case.closed_on.between(start, end))
         .group_by(closed_month, *keys)
     )
     for month, *key, transferred, not_handled, on_time, count in routed_out:
@@ -183,16 +171,16 @@ def closed_by_unit(entity=Case):  # noqa: ANN001, ANN201
     return (entity.state == CaseState.CLOSED.value) | closed_unanswered(entity)
 
 
-def _count_reopened(start: date, end: date, row, dims, scope) -> None:  # noqa: ANN001
+def _count_reopened(start: date, end: date, row, dims) -> None:  # noqa: ANN001
     """Reopenings in the period, on the row of the answered case's unit and channel (by month of the reopening)."""
     original = aliased(Case, name="original")
-    reopened_month = _month(Case.received_on)
+    reopened_month = month_of(Case.received_on)
     keys = dims(original)
     counted = db.session.execute(
         select(reopened_month, *keys, func.count())
         .select_from(Case).join(original, original.id == Case.reopened_from_id)
         .outerjoin(Unit, Unit.id == original.unit_id)
-        .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end), *scope(original))
+        .where(Case.reopened_from_id.is_not(None), Case.received_on.between(start, end))
         .group_by(reopened_month, *keys)
     )
     for month, *key, count in counted:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
-from cases.statistics import StatRow, statistics
+from cases.statistics import StatRow, month_of, statistics
 from reports.suppression import SMALL, CannotAudit, protect, small
 
 SMALL_MARK = "<3"
@@ -277,20 +277,6 @@ def period(args: dict, today: date) -> Period:
     return Period(first, end, first.strftime("%Y-%m"), last.strftime("%Y-%m"))
 
 
-def monthly_totals(start: date, end: date, today: date, unit_code: str | None = None) -> list[Figures]:
-    """One row per month: the whole agency including confidential cases, or one unit without them."""
-    rows = statistics(start, end, today, totals_only=True, include_confidential=unit_code is None,
-                      unit_code=unit_code, published_only=True)
-    return [Figures.of(r) for r in rows]
-
-
-def details(start: date, end: date, today: date, unit_code: str | None = None) -> list[Figures]:
-    """One row per month, unit, channel and category, confidential cases left out."""
-    rows = statistics(start, end, today, by_category=True, include_confidential=False, unit_code=unit_code,
-                      published_only=True)
-    return [Figures.of(r) for r in rows]
-
-
 def satisfaction_cells(start: date, end: date, unit_code: str | None = None) -> dict[tuple[str, str, str], tuple]:
     """(month, unit code, unit name) → (responses, satisfied), only for a unit's month with at least the minimum
     number of responses. Every published satisfaction figure is a sum of these: a unit's month with fewer answers,
@@ -305,8 +291,7 @@ def satisfaction_cells(start: date, end: date, unit_code: str | None = None) -> 
     from surveys.models import SurveyResponse
 
     r = SurveyResponse
-    month = (func.to_char(r.answered_on, "YYYY-MM") if db.session.get_bind().dialect.name == "postgresql"
-             else func.strftime("%Y-%m", r.answered_on))
+    month = month_of(r.answered_on)
     query = (select(month, Unit.code, Unit.name, func.count(), func.count().filter(r.overall >= SATISFIED_FROM))
              .join(Unit, Unit.id == r.unit_id)
              .where(r.answered_on.between(start, end), Unit.is_ethics_office.is_(False))

@@ -67,7 +67,7 @@ def public_statistics():
 
 
 def _shown(satisfaction: dict) -> dict:
-    return {"shown_responses": ps.shown(satisfaction["responses"]), **satisfaction}
+    return {**satisfaction, "shown_responses": ps.shown(satisfaction["responses"])}
 
 
 def _ensure_published() -> None:

@@ -100,11 +100,9 @@ def by_outcome(start: date, end: date, unit_code: str | None = None) -> list[dic
 
 
 def by_month(start: date, end: date, unit_code: str | None = None) -> list[dict]:
-    if db.session.get_bind().dialect.name == "postgresql":
-        month = func.to_char(SurveyResponse.answered_on, "YYYY-MM")
-    else:
-        month = func.strftime("%Y-%m", SurveyResponse.answered_on)
-    return _grouped(month, start, end, unit_code)
+    from cases.statistics import month_of
+
+    return _grouped(month_of(SurveyResponse.answered_on), start, end, unit_code)
 
 
 def by_year(start: date, end: date, unit_code: str | None = None) -> list[dict]:
