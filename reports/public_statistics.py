@@ -247,6 +247,39 @@ class Period:
         return out
 
 
+def page(period: Period, today: date, unit: str | None) -> dict:
+    """Every figure of the public page for a period, the whole agency's or one unit's, as published: the summary,
+    the months (and the charts' geometry), the tables by unit, channel and complaint category, satisfaction."""
+    from flask_babel import gettext
+
+    from cases.labels import CATEGORY_LABELS, CHANNEL_LABELS
+
+    protected = tables(period.start, period.end, today)
+    rows = [f for f in protected.details if f.unit == unit] if unit else protected.details
+    # A unit's month is the sum of its rows; the agency's is its protected total (confidential cases included).
+    totals = rollup(rows, lambda f: (f.month,)) if unit else protected.totals
+    by_month = {f.month: f for f in totals}
+    intake = gettext("(intake)")
+    satisfaction = monthly_satisfaction(period.start, period.end, unit)
+
+    def shown_row(label: str, figures: dict) -> tuple[str, dict]:
+        return label, {**figures, "shown_responses": shown(figures["responses"])}
+
+    return {
+        "summary": (combine(totals) if totals else Figures()).published(),
+        "chart": chart(totals, period.months),
+        "monthly": [(m, (by_month.get(m) or Figures(month=m)).published()) for m in period.months],
+        "by_unit": [(f.unit_name or intake, f.published()) for f in rollup(rows, lambda f: (f.unit, f.unit_name))],
+        "by_channel": [(str(CHANNEL_LABELS.get(f.channel, f.channel)), f.published())
+                       for f in rollup(rows, lambda f: (f.channel,))],
+        "by_category": [(str(CATEGORY_LABELS.get(f.category, f.category)), f.published())
+                        for f in rollup([f for f in rows if f.category], lambda f: (f.category,))],
+        "overall": overall_satisfaction(satisfaction),
+        "satisfaction_rows": [shown_row(m, s) for m, s in sorted(satisfaction.items())]
+        + [shown_row(s["unit_name"], s) for s in satisfaction_by_unit(period.start, period.end, unit)],
+    }
+
+
 def _month_start(text: str | None) -> date | None:
     match = _MONTH.match(text or "")
     if not match or not 1 <= int(match[2]) <= 12 or not 1990 <= int(match[1]) <= 2200:

@@ -30,7 +30,6 @@ def _units() -> list[tuple[str, str]]:
 @bp.route("/statistics")
 @ratelimit.limit(_public_limit, methods=("GET",))
 def public_statistics():
-    from cases.labels import CATEGORY_LABELS, CHANNEL_LABELS
     from core.settings import get_setting
 
     now = today()
@@ -38,36 +37,12 @@ def public_statistics():
     units = _units()
     names = dict(units)
     unit = request.args.get("unit") if request.args.get("unit") in names else None
-    protected = ps.tables(period.start, period.end, now)
-    rows = [f for f in protected.details if f.unit == unit] if unit else protected.details
-    # A unit's month is the sum of its rows; the agency's is its protected total (confidential cases included).
-    totals = ps.rollup(rows, lambda f: (f.month,)) if unit else protected.totals
-    months = period.months
-    by_month = {f.month: f for f in totals}
-    monthly = [(m, (by_month.get(m) or ps.Figures(month=m)).published()) for m in months]
-    intake = gettext("(intake)")
-    by_unit = [(f.unit_name or intake, f.published()) for f in ps.rollup(rows, lambda f: (f.unit, f.unit_name))]
-    by_channel = [(str(CHANNEL_LABELS.get(f.channel, f.channel)), f.published())
-                  for f in ps.rollup(rows, lambda f: (f.channel,))]
-    by_category = [(str(CATEGORY_LABELS.get(f.category, f.category)), f.published())
-                   for f in ps.rollup([f for f in rows if f.category], lambda f: (f.category,))]
-    summary = ps.combine(totals) if totals else ps.Figures()
-    sat_months = ps.monthly_satisfaction(period.start, period.end, unit)
-    overall = ps.overall_satisfaction(sat_months)
-    satisfaction_rows = [(m, _shown(s)) for m, s in sorted(sat_months.items())]
-    satisfaction_rows += [(s["unit_name"], _shown(s)) for s in ps.satisfaction_by_unit(period.start, period.end,
-                                                                                        unit)]
+    page = ps.page(period, now, unit)
     return render_template("reports/public_statistics.html", period=period, units=units, unit=unit,
-                           unit_name=names.get(unit), summary=summary.published(), overall=overall,
-                           chart=ps.chart(totals, months), monthly=monthly, by_unit=by_unit,
-                           by_channel=by_channel, by_category=by_category, satisfaction_rows=satisfaction_rows,
+                           unit_name=names.get(unit), **page,
                            min_responses=get_setting("survey_min_responses"),
                            # Translated here: Jinja's gettext %-formats every string, and these contain "%".
                            ci_headings=(gettext("95% CI, lower bound"), gettext("95% CI, upper bound")))
-
-
-def _shown(satisfaction: dict) -> dict:
-    return {**satisfaction, "shown_responses": ps.shown(satisfaction["responses"])}
 
 
 def _ensure_published() -> None:
